@@ -1,0 +1,51 @@
+/**
+ * The management-plane host: one Hetzner Cloud VPS installed with NixOS by
+ * nixos-anywhere (seed 004: "the governor must not run on the governed").
+ */
+export interface MgmtHostSpec {
+  /** Server name in Hetzner and the NixOS hostName. A DNS label. */
+  readonly name: string;
+  /** Hetzner location code, e.g. `fsn1`, `nbg1`, `hel1`, `ash`, `hil`, `sin`. */
+  readonly location: string;
+  /**
+   * Hetzner server type. x86 shared types `cx23`..`cx53`, `cpx*`, `ccx*`.
+   * (cx22 was retired for cx23; disko and grub here assume x86 BIOS boot.)
+   */
+  readonly serverType: string;
+  /**
+   * Base image the server boots before nixos-anywhere kexecs into the
+   * installer. Changing it replaces the server (and so reinstalls it).
+   * @default "debian-12" (kexecs reliably on Hetzner)
+   */
+  readonly image?: string;
+  /** OpenSSH public keys (`ssh-ed25519 AAAA... comment`) of the administrators. At least one. */
+  readonly adminSshKeys: readonly string[];
+  /** CIDRs (IPv4 or IPv6) allowed to reach SSH (port 22). */
+  readonly adminCidrs: readonly string[];
+  /**
+   * Allow SSH from anywhere (0.0.0.0/0 or ::/0 in adminCidrs). Refused unless set.
+   * @default false
+   */
+  readonly allowSshFromAnywhere?: boolean;
+  /** Public domain names served by the ops-bridge reverse proxy. */
+  readonly domains: {
+    /** The ops-bridge entry point, e.g. `ops.example.org`. */
+    readonly opsBridge: string;
+    /** Authelia (SSO/OIDC), e.g. `sso.example.org`. */
+    readonly sso: string;
+    /** LLDAP web UI, e.g. `ldap.example.org`. */
+    readonly ldap: string;
+  };
+  /** Contact address for ACME (Let's Encrypt) certificates. */
+  readonly acmeEmail: string;
+  /**
+   * Hetzner delete and rebuild protection on the server and its primary IPs.
+   * @default true
+   */
+  readonly protection?: boolean;
+  /**
+   * The nixos-anywhere Terraform module ref (git tag) to pin.
+   * @default "1.9.0"
+   */
+  readonly nixosAnywhereRef?: string;
+}

@@ -1,0 +1,225 @@
+import type { MgmtHostSpec } from './mgmt-types';
+
+export type { MgmtHostSpec } from './mgmt-types';
+
+/**
+ * The whole platform in one typed description. `config/fleet.ts` holds the
+ * operator's instance; everything else (Terraform stacks, NATS configs, the
+ * local supercluster, tests) is computed from it.
+ */
+export interface Fleet {
+  /** The management-plane host (Hetzner Cloud + NixOS). */
+  readonly mgmt: MgmtHostSpec;
+  /**
+   * The k3s sites, each running one NATS cluster; gateways join them into one
+   * supercluster. At least 3: JetStream's meta group needs a majority of
+   * servers, so with 2 sites losing one loses quorum.
+   */
+  readonly sites: readonly SiteSpec[];
+  /** The HARMONY account: JetStream limits, identities, KV bucket. */
+  readonly account: HarmonyAccountSpec;
+  /**
+   * Where Terraform keeps each stack's state.
+   * @default a local backend per stack under `state/<stack>.tfstate` (relative to the repo)
+   */
+  readonly backend?: BackendSpec;
+}
+
+/** One k3s site: one NATS cluster of `nodes` servers. */
+export interface SiteSpec {
+  /**
+   * Site name: a DNS label. It is the NATS cluster name and the gateway name
+   * (nats-server refuses to start when they differ), and the stack is
+   * `nats-<name>`.
+   */
+  readonly name: string;
+  /** How Terraform reaches this site's Kubernetes API. */
+  readonly kubernetes: {
+    /** Path to the kubeconfig, relative to the repo root or `~/`-prefixed. */
+    readonly configPath: string;
+    /** Context inside that kubeconfig. */
+    readonly context: string;
+  };
+  /**
+   * Kubernetes namespace for the NATS release.
+   * @default "nats"
+   */
+  readonly namespace?: string;
+  /**
+   * NATS servers (StatefulSet replicas) in this site. At least 3 so R=3
+   * streams survive the loss of one server.
+   * @default 3
+   */
+  readonly nodes?: number;
+  /** How the other sites reach this site's gateway. */
+  readonly gateway: GatewaySpec;
+  /** JetStream file storage, one PVC per server. */
+  readonly storage: {
+    /**
+     * StorageClass of the PVCs.
+     * @default the cluster's default StorageClass (k3s: `local-path`)
+     */
+    readonly storageClass?: string;
+    /** PVC size per server, a Kubernetes binary quantity such as `20Gi`. It is also each server's `max_file_store`. */
+    readonly size: string;
+  };
+  /**
+   * JetStream memory store per server, a binary quantity (`512Mi`), or `0` to
+   * turn it off. The chart's default is 0; HARMONY keeps its bucket on file
+   * storage either way.
+   * @default "0" (memory store off)
+   */
+  readonly memoryStore?: string;
+  /**
+   * Container resources of each NATS server.
+   * @default requests cpu 250m / memory 512Mi, limit memory 1Gi
+   */
+  readonly resources?: {
+    readonly cpu?: string;
+    readonly memory?: string;
+    readonly memoryLimit?: string;
+  };
+  /**
+   * Run the Prometheus exporter sidecar.
+   * @default false
+   */
+  readonly prometheusExporter?: boolean;
+}
+
+/** How a site's gateway is exposed and advertised to the other sites. */
+export interface GatewaySpec {
+  /**
+   * Host name or IP the other sites dial. It is the `advertise` address and a
+   * SAN of the site's certificate.
+   */
+  readonly advertiseHost: string;
+  /**
+   * Port the other sites dial: the LoadBalancer port, or the NodePort.
+   * @default 7222
+   */
+  readonly port?: number;
+  /**
+   * `LoadBalancer` (k3s ServiceLB: the port on every node's address) or
+   * `NodePort` (port must be in 30000-32767).
+   * @default "LoadBalancer"
+   */
+  readonly exposure?: 'LoadBalancer' | 'NodePort';
+  /**
+   * Further addresses of the same site's gateway (for example each k3s node's
+   * address). Remote sites get all of them, so a cold start does not hinge
+   * on one load-balanced address (split-brain risk, see DESIGN.md).
+   * @default [] (only advertiseHost)
+   */
+  readonly extraHosts?: readonly string[];
+  /**
+   * The address is private (RFC 1918/ULA, a VPN). Only then may TLS be off.
+   * @default false (public: mutual TLS is mandatory)
+   */
+  readonly private?: boolean;
+  /**
+   * Mutual TLS on gateway links, certificates chained to the fleet CA. All
+   * sites must agree (a TLS and a plain gateway cannot talk), and it may be
+   * off only when `private` is true.
+   * @default true
+   */
+  readonly tls?: boolean;
+}
+
+/** The HARMONY account, defined once and rendered identically on every site. */
+export interface HarmonyAccountSpec {
+  /**
+   * Account name.
+   * @default "HARMONY"
+   */
+  readonly name?: string;
+  /** JetStream limits of the account (the whole supercluster). */
+  readonly jetstream: {
+    /** Memory storage cap, binary quantity; `0` for none. */
+    readonly maxMemory: string;
+    /** File storage cap, binary quantity. Reservations count replicas x max bytes, mirrors included. */
+    readonly maxFile: string;
+    /** Maximum number of streams (the bucket and its mirrors are streams). */
+    readonly maxStreams: number;
+    /** Maximum number of consumers. */
+    readonly maxConsumers: number;
+  };
+  /**
+   * Kubernetes namespace of the Harmony agent on every site; it receives a
+   * Secret with the agent's nkey seed.
+   * @default "harmony"
+   */
+  readonly agentNamespace?: string;
+  /** Further services with their own nkey identity and allow lists. */
+  readonly services?: readonly ServiceIdentitySpec[];
+  /** The HARMONY key-value bucket. */
+  readonly kv: KvBucketSpec;
+}
+
+/** A service identity: one nkey user with explicit allow lists. */
+export interface ServiceIdentitySpec {
+  /** Identity name (DNS label); it names the key in `config/identities.json`. */
+  readonly name: string;
+  /** Subjects the service may publish to. */
+  readonly publish: readonly string[];
+  /** Subjects the service may subscribe to. */
+  readonly subscribe: readonly string[];
+}
+
+/** The KV bucket: replicated in its home site, mirrored to every other. */
+export interface KvBucketSpec {
+  /**
+   * Bucket name (`[A-Za-z0-9_-]`).
+   * @default "HARMONY"
+   */
+  readonly bucket?: string;
+  /** Site whose cluster holds the origin stream (its R replicas). */
+  readonly homeSite: string;
+  /**
+   * Replicas of the origin in the home site (at most its node count).
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Replicas of each mirror in the other sites.
+   * @default 1
+   */
+  readonly mirrorReplicas?: number;
+  /**
+   * Values kept per key.
+   * @default 5
+   */
+  readonly history?: number;
+  /** Largest value, binary quantity (`1Mi`). */
+  readonly maxValueSize: string;
+  /** Bucket size cap, binary quantity (`1Gi`). */
+  readonly maxBytes: string;
+}
+
+/** Terraform state location. */
+export type BackendSpec =
+  | {
+      readonly type: 'local';
+      /**
+       * Directory for state files, relative to the repo root.
+       * @default "state"
+       */
+      readonly dir?: string;
+    }
+  | {
+      /**
+       * An S3-compatible bucket (e.g. Hetzner Object Storage) with a lock
+       * file next to each state (`use_lockfile`). Credentials come from
+       * `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, never from the fleet.
+       */
+      readonly type: 's3';
+      readonly bucket: string;
+      /** S3 endpoint, e.g. `https://fsn1.your-objectstorage.com`. */
+      readonly endpoint: string;
+      /** Region string the endpoint expects, e.g. `fsn1`. */
+      readonly region: string;
+      /**
+       * Key prefix; each stack writes `<prefix>/<stack>.tfstate`.
+       * @default "harmony-infra"
+       */
+      readonly keyPrefix?: string;
+    };

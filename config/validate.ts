@@ -1,0 +1,285 @@
+import { isIP } from 'node:net';
+import { fromPublic } from 'nkeys.js';
+import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPort, mirrorReplicas, siteNamespace, siteNodes } from '../lib/defaults';
+import type { IdentityKeys } from '../lib/nats/accounts';
+import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
+import { kvLayout } from '../lib/nats/kv-placement';
+import { serverName } from '../lib/nats/names';
+import { managementSubjectsReached } from '../lib/nats/permissions';
+import { isValidSubject } from '../lib/nats/subjects';
+import { parseQuantity } from '../lib/quantity';
+import type { Fleet, ServiceIdentitySpec, SiteSpec } from './types';
+import { validateMgmtHost } from './validate-mgmt';
+
+/** A rule: when `failed`, `message` says what is wrong, where, and the fix. */
+interface Rule {
+  readonly failed: boolean;
+  readonly message: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const BUCKET = /^[A-Za-z0-9_-]+$/;
+const ACCOUNT = /^[A-Z][A-Z0-9_]*$/;
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const QUANTITY_HINT = 'write a binary quantity such as 512Mi or 20Gi';
+
+const isHost = (h: string) => isIP(h) !== 0 || HOSTNAME.test(h);
+const isInt = (n: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(n) && n >= min && n <= max;
+const quantityRule = (path: string, value: string): Rule => ({
+  failed: parseQuantity(value) === undefined,
+  message: `${path} is "${value}": not a binary quantity; ${QUANTITY_HINT}`,
+});
+
+/** A private address: RFC 1918, CGNAT, loopback, link-local or IPv6 ULA. */
+function isPrivateIp(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number);
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  }
+  const lower = ip.toLowerCase();
+  return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
+}
+
+function siteRules(site: SiteSpec, i: number): Rule[] {
+  const at = `sites[${i}]`;
+  const nodes = siteNodes(site);
+  const port = gatewayPort(site);
+  const exposure = gatewayExposure(site);
+  const hosts = gatewayHosts(site);
+  const tls = site.gateway.tls ?? true;
+  return [
+    { failed: !DNS_LABEL.test(site.name), message: `${at}.name is "${site.name}": not a DNS label; use lowercase letters, digits and '-', at most 63 characters, e.g. "site-1"` },
+    { failed: !isInt(nodes, 3), message: `${at}.nodes is ${nodes}: a JetStream site needs at least 3 servers for R=3; set nodes: 3` },
+    { failed: !site.kubernetes.configPath, message: `${at}.kubernetes.configPath is empty; set the path of the site's kubeconfig, e.g. "~/.kube/${site.name}.yaml"` },
+    { failed: !site.kubernetes.context, message: `${at}.kubernetes.context is empty; set the kubeconfig context of the site's k3s cluster` },
+    { failed: !DNS_LABEL.test(siteNamespace(site)), message: `${at}.namespace is "${siteNamespace(site)}": not a DNS label; e.g. "nats"` },
+    ...hosts.map((h, j) => ({
+      failed: !isHost(h),
+      message: `${at}.gateway.${j === 0 ? 'advertiseHost' : `extraHosts[${j - 1}]`} is "${h}": not a host name or IP address; e.g. "nats-gw.${site.name}.example.org"`,
+    })),
+    { failed: !isInt(port, 1, 65535), message: `${at}.gateway.port is ${port}: not a TCP port; use 1-65535 (default 7222)` },
+    {
+      failed: exposure === 'NodePort' && !isInt(port, 30000, 32767),
+      message: `${at}.gateway.port is ${port} with exposure NodePort: Kubernetes node ports are 30000-32767; pick one in that range or use exposure "LoadBalancer"`,
+    },
+    {
+      failed: !tls && !site.gateway.private,
+      message: `${at}.gateway.tls is false on a public address: gateways outside a private network must use mutual TLS; remove tls: false, or set private: true if ${site.gateway.advertiseHost} is only reachable on a private network`,
+    },
+    ...hosts.map((h) => ({
+      failed: site.gateway.private === true && isIP(h) !== 0 && !isPrivateIp(h),
+      message: `${at}.gateway.private is true but ${h} is a public address; remove private: true (and keep TLS on)`,
+    })),
+    quantityRule(`${at}.storage.size`, site.storage.size),
+    quantityRule(`${at}.memoryStore`, site.memoryStore ?? '0'),
+    ...(site.resources?.cpu !== undefined ? [{ failed: !CPU.test(site.resources.cpu), message: `${at}.resources.cpu is "${site.resources.cpu}": write millicores ("250m") or cores ("1")` }] : []),
+    ...(site.resources?.memory !== undefined ? [quantityRule(`${at}.resources.memory`, site.resources.memory)] : []),
+    ...(site.resources?.memoryLimit !== undefined ? [quantityRule(`${at}.resources.memoryLimit`, site.resources.memoryLimit)] : []),
+  ];
+}
+
+function fleetSiteRules(fleet: Fleet): Rule[] {
+  const names = fleet.sites.map((s) => s.name);
+  const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  const servers = fleet.sites.flatMap((s) => Array.from({ length: Math.max(0, siteNodes(s)) }, (_, i) => serverName(s, i)));
+  const duplicateServers = [...new Set(servers.filter((n, i) => servers.indexOf(n) !== i))];
+  const endpoints = fleet.sites.flatMap((s, i) => gatewayHosts(s).map((h) => ({ at: `sites[${i}]`, key: `${h.toLowerCase()}:${gatewayPort(s)}` })));
+  const collisions = endpoints.filter((e, i) => endpoints.findIndex((o) => o.key === e.key) !== i);
+  const tlsModes = new Set(fleet.sites.map((s) => s.gateway.tls ?? true));
+  return [
+    {
+      failed: fleet.sites.length < 3,
+      message: `sites has ${fleet.sites.length} entr${fleet.sites.length === 1 ? 'y' : 'ies'}: a JetStream supercluster needs at least 3 sites, or losing one site loses the meta quorum; add sites`,
+    },
+    ...duplicates.map((d) => ({ failed: true, message: `sites: the name "${d}" is used more than once; site names are cluster and gateway names and must be unique` })),
+    ...duplicateServers
+      .filter(() => duplicates.length === 0)
+      .map((d) => ({ failed: true, message: `sites: server name "${d}" occurs twice across the supercluster; rename one of the sites` })),
+    ...collisions.map((c) => ({
+      failed: true,
+      message: `${c.at}.gateway: ${c.key} is already the gateway address of another site; each site needs its own host:port`,
+    })),
+    {
+      failed: tlsModes.size > 1,
+      message: `sites[*].gateway.tls differs between sites: gateway TLS is all-or-nothing (a TLS gateway cannot talk to a plain one); set the same value on every site`,
+    },
+  ];
+}
+
+function serviceRules(s: ServiceIdentitySpec, i: number): Rule[] {
+  const at = `account.services[${i}]`;
+  const reserved = (BUILTIN_IDENTITIES as readonly string[]).includes(s.name);
+  const lists = [
+    ['publish', s.publish],
+    ['subscribe', s.subscribe],
+  ] as const;
+  return [
+    { failed: !DNS_LABEL.test(s.name), message: `${at}.name is "${s.name}": not a DNS label; e.g. "billing"` },
+    { failed: reserved, message: `${at}.name is "${s.name}": reserved for a built-in identity; choose another name` },
+    {
+      failed: s.publish.length === 0 && s.subscribe.length === 0,
+      message: `${at} (${s.name}) has empty publish and subscribe lists: an identity must be allowed something; list the subjects it needs`,
+    },
+    ...lists.flatMap(([kind, subjects]) =>
+      subjects.flatMap((subject, j) => {
+        const reached = managementSubjectsReached(subject);
+        return [
+          { failed: !isValidSubject(subject), message: `${at}.${kind}[${j}] is "${subject}": not a NATS subject; tokens separated by '.', '*' or a final '>' as wildcards` },
+          {
+            failed: reached.length > 0,
+            message: `${at}.${kind}[${j}] is "${subject}": it grants JetStream management (${reached[0]}); no identity may hold $JS.>, $JS.API.>, $JS.API.STREAM.> or $JS.API.CONSUMER.>; list only the bucket-scoped subjects it needs`,
+          },
+        ];
+      }),
+    ),
+  ];
+}
+
+function accountRules(fleet: Fleet): Rule[] {
+  const account = fleet.account;
+  const js = account.jetstream;
+  const name = account.name ?? 'HARMONY';
+  const services = account.services ?? [];
+  const serviceNames = services.map((s) => s.name);
+  const duplicateServices = [...new Set(serviceNames.filter((n, i) => serviceNames.indexOf(n) !== i))];
+  return [
+    {
+      failed: name === SYSTEM_ACCOUNT,
+      message: `account.name is "${SYSTEM_ACCOUNT}": the system account cannot have JetStream or application users; use a dedicated account such as "HARMONY"`,
+    },
+    { failed: !ACCOUNT.test(name) || name === '$G', message: `account.name is "${name}": use upper-case letters, digits and '_', e.g. "HARMONY"` },
+    quantityRule('account.jetstream.maxMemory', js.maxMemory),
+    quantityRule('account.jetstream.maxFile', js.maxFile),
+    { failed: !isInt(js.maxStreams, 1), message: `account.jetstream.maxStreams is ${js.maxStreams}: must be a whole number of at least 1` },
+    { failed: !isInt(js.maxConsumers, 1), message: `account.jetstream.maxConsumers is ${js.maxConsumers}: must be a whole number of at least 1` },
+    ...duplicateServices.map((d) => ({ failed: true, message: `account.services: "${d}" is declared more than once; identity names must be unique` })),
+    ...services.flatMap(serviceRules),
+  ];
+}
+
+function kvRules(fleet: Fleet): Rule[] {
+  const kv = fleet.account.kv;
+  const bucket = bucketName(kv);
+  const home = fleet.sites.find((s) => s.name === kv.homeSite);
+  const replicas = bucketReplicas(kv);
+  const mirrorR = mirrorReplicas(kv);
+  const basic: Rule[] = [
+    { failed: !BUCKET.test(bucket), message: `account.kv.bucket is "${bucket}": use letters, digits, '-' and '_' only` },
+    {
+      failed: home === undefined,
+      message: `account.kv.homeSite is "${kv.homeSite}": no site has that name; use one of ${fleet.sites.map((s) => `"${s.name}"`).join(', ')}`,
+    },
+    {
+      failed: !isInt(replicas, 1, home ? siteNodes(home) : 5),
+      message: `account.kv.replicas is ${replicas}: must be 1 to the home site's node count (${home ? siteNodes(home) : '?'}); 3 survives the loss of one server`,
+    },
+    {
+      failed: !isInt(mirrorR, 1, Math.min(...fleet.sites.filter((s) => s !== home).map(siteNodes), 5)),
+      message: `account.kv.mirrorReplicas is ${mirrorR}: must be at least 1 and at most the node count of every mirror site`,
+    },
+    { failed: !isInt(kv.history ?? 5, 1, 64), message: `account.kv.history is ${kv.history}: NATS KV keeps 1 to 64 values per key` },
+    quantityRule('account.kv.maxValueSize', kv.maxValueSize),
+    quantityRule('account.kv.maxBytes', kv.maxBytes),
+  ];
+  if (basic.some((r) => r.failed) || fleet.sites.some((s) => parseQuantity(s.storage.size) === undefined) || parseQuantity(fleet.account.jetstream.maxFile) === undefined) {
+    return basic;
+  }
+  return [...basic, ...storageFitRules(fleet)];
+}
+
+/**
+ * JetStream reserves replicas x max bytes for every stream, mirrors
+ * included: the bucket must fit the account's file limit, and each site's
+ * share must fit its servers' PVCs (each replica on its own server).
+ */
+function storageFitRules(fleet: Fleet): Rule[] {
+  const layout = kvLayout(fleet);
+  const placements = [layout.origin, ...layout.mirrors];
+  const reserved = placements.reduce((sum, p) => sum + p.replicas * layout.maxBytes, 0);
+  const maxFile = parseQuantity(fleet.account.jetstream.maxFile) ?? 0;
+  const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)}Mi`;
+  return [
+    {
+      failed: layout.maxValueSize > layout.maxBytes,
+      message: `account.kv.maxValueSize (${fleet.account.kv.maxValueSize}) exceeds account.kv.maxBytes (${fleet.account.kv.maxBytes}); lower maxValueSize`,
+    },
+    {
+      failed: reserved > maxFile,
+      message: `account.jetstream.maxFile is ${fleet.account.jetstream.maxFile} but the bucket reserves ${mib(reserved)} (${placements.map((p) => `${p.replicas} x ${fleet.account.kv.maxBytes} in ${p.site}`).join(' + ')}); raise maxFile to at least ${mib(reserved)} or lower account.kv.maxBytes`,
+    },
+    {
+      failed: placements.length > fleet.account.jetstream.maxStreams,
+      message: `account.jetstream.maxStreams is ${fleet.account.jetstream.maxStreams} but the bucket and its mirrors are ${placements.length} streams; raise maxStreams`,
+    },
+    ...placements.map((p) => {
+      const i = fleet.sites.findIndex((s) => s.name === p.site);
+      const pvc = parseQuantity(fleet.sites[i].storage.size) ?? 0;
+      return {
+        failed: layout.maxBytes > pvc,
+        message: `sites[${i}].storage.size is ${fleet.sites[i].storage.size}, smaller than account.kv.maxBytes (${fleet.account.kv.maxBytes}) that each of its servers holding a ${p === layout.origin ? 'bucket replica' : 'mirror'} must store; raise the PVC size or lower maxBytes`,
+      };
+    }),
+  ];
+}
+
+const NKEY_USER = /^U[A-Z2-7]{55}$/;
+
+function identityRules(fleet: Fleet, keys: IdentityKeys): Rule[] {
+  const declared = [...BUILTIN_IDENTITIES, ...(fleet.account.services ?? []).map((s) => s.name)];
+  const all = Object.values(keys).flat();
+  const validKey = (k: string) => {
+    try {
+      return NKEY_USER.test(k) && fromPublic(k).getPublicKey() === k;
+    } catch {
+      return false;
+    }
+  };
+  return [
+    ...declared.flatMap((id) => {
+      const list = keys[id] ?? [];
+      return [
+        { failed: list.length === 0, message: `config/identities.json has no public key for identity "${id}"; run \`npm run keys -- init\`` },
+        { failed: list.length > 2, message: `config/identities.json lists ${list.length} keys for "${id}": at most 2 (one old, one new during a rotation); run \`npm run keys -- retire ${id}\`` },
+      ];
+    }),
+    ...Object.keys(keys)
+      .filter((id) => !declared.includes(id))
+      .map((id) => ({ failed: true, message: `config/identities.json has keys for "${id}", which the fleet does not declare; declare it in account.services or delete its entry` })),
+    ...Object.entries(keys).flatMap(([id, list]) =>
+      list.map((k, j) => ({
+        failed: !validKey(k),
+        // Never echo the value: it may be a seed pasted by mistake.
+        message: `config/identities.json "${id}"[${j}] is not an nkey user public key (U..., 56 characters); mint keys with \`npm run keys\` and never paste a seed here`,
+      })),
+    ),
+    ...[...new Set(all.filter((k, i) => all.indexOf(k) !== i))].map(() => ({
+      failed: true,
+      message: 'config/identities.json uses the same public key for two entries; every identity needs its own key pair',
+    })),
+  ];
+}
+
+function backendRules(fleet: Fleet): Rule[] {
+  const b = fleet.backend;
+  if (!b || b.type === 'local') return [{ failed: b?.dir !== undefined && (b.dir.startsWith('/') || b.dir.includes('..')), message: `backend.dir is "${b?.dir}": use a path inside the repo, e.g. "state"` }];
+  return [
+    { failed: !b.bucket, message: 'backend.bucket is empty; name the S3 bucket that holds the state' },
+    { failed: !/^https:\/\/[^/]+/.test(b.endpoint), message: `backend.endpoint is "${b.endpoint}": use the https URL of the S3 endpoint, e.g. "https://fsn1.your-objectstorage.com"` },
+    { failed: !b.region, message: 'backend.region is empty; set the region the endpoint expects, e.g. "fsn1"' },
+  ];
+}
+
+/** Every problem with the fleet at once (empty when it can be synthesized). */
+export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
+  const rules = [
+    ...fleetSiteRules(fleet),
+    ...fleet.sites.flatMap((s, i) => siteRules(s, i)),
+    ...accountRules(fleet),
+    ...kvRules(fleet),
+    ...identityRules(fleet, keys),
+    { failed: !DNS_LABEL.test(agentNamespace(fleet)), message: `account.agentNamespace is "${agentNamespace(fleet)}": not a DNS label; e.g. "harmony"` },
+    ...backendRules(fleet),
+  ];
+  return [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message)];
+}

@@ -1,0 +1,58 @@
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { Construct } from 'constructs';
+import type { Fleet, SiteSpec } from '../config/types';
+import { gatewayExposure, gatewayPort } from '../lib/defaults';
+import type { GatewayRemote } from '../lib/nats/gateways';
+import { gatewayAdvertise, gatewayRemotes } from '../lib/nats/gateways';
+import { PORTS, RELEASE_NAME } from '../lib/nats/names';
+
+export interface GatewayMeshProps {
+  readonly fleet: Fleet;
+  readonly site: SiteSpec;
+  readonly namespace: string;
+}
+
+/** The chart's selector labels for the NATS pods of release `nats`. */
+export const NATS_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'nats',
+  'app.kubernetes.io/instance': RELEASE_NAME,
+  'app.kubernetes.io/component': 'nats',
+} as const;
+
+/**
+ * This site's place in the supercluster: the peers it dials (every other
+ * site, computed from the fleet alone) and the Service that lets them dial
+ * it. The client Service stays ClusterIP; only the gateway port is exposed.
+ */
+export class GatewayMesh extends Construct {
+  readonly remotes: readonly GatewayRemote[];
+  readonly advertise: string;
+  readonly service: ServiceV1;
+
+  constructor(scope: Construct, id: string, props: GatewayMeshProps) {
+    super(scope, id);
+    const { fleet, site } = props;
+    this.remotes = gatewayRemotes(fleet, site);
+    this.advertise = gatewayAdvertise(site);
+    const nodePort = gatewayExposure(site) === 'NodePort';
+    this.service = new ServiceV1(this, 'service', {
+      metadata: { name: `${RELEASE_NAME}-gateway`, namespace: props.namespace },
+      spec: {
+        type: gatewayExposure(site),
+        selector: { ...NATS_POD_SELECTOR },
+        // The readiness probe waits for a JetStream meta leader, which needs
+        // the other sites: without not-ready endpoints a cold supercluster
+        // never connects and never becomes ready.
+        publishNotReadyAddresses: true,
+        port: [
+          {
+            name: 'gateway',
+            port: nodePort ? PORTS.gateway : gatewayPort(site),
+            targetPort: 'gateway',
+            ...(nodePort ? { nodePort: gatewayPort(site) } : {}),
+          },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { Construct } from 'constructs';
+import { SECRETS } from '../lib/nats/helm-values';
+
+export interface HarmonyAccountProps {
+  /** Namespace of the NATS release, where the accounts Secret is mounted. */
+  readonly natsNamespace: string;
+  /** The rendered accounts include (public keys and permissions only). */
+  readonly accounts: { readonly text: string; readonly checksum: string };
+  /** Namespace the Harmony agent runs in; it gets the agent's seed. */
+  readonly agentNamespace: string;
+  /** The agent's nkey seed, a sensitive Terraform expression. */
+  readonly agentSeed: string;
+}
+
+export const AGENT_SECRET = 'harmony-agent-nkey';
+export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
+
+/**
+ * The HARMONY account on one site: the accounts include every server loads
+ * (identical on every site, its checksum annotated so drift is visible), and
+ * the agent's seed in the agent's namespace so an agent failing over to this
+ * site finds its credentials (ADR 019, "multi-site authorization sync").
+ */
+export class HarmonyAccount extends Construct {
+  readonly accountsSecret: SecretV1;
+  readonly agentSecret: SecretV1;
+
+  constructor(scope: Construct, id: string, props: HarmonyAccountProps) {
+    super(scope, id);
+    this.accountsSecret = new SecretV1(this, 'accounts', {
+      metadata: {
+        name: SECRETS.accounts,
+        namespace: props.natsNamespace,
+        annotations: { [ACCOUNTS_CHECKSUM_ANNOTATION]: props.accounts.checksum },
+      },
+      data: { 'accounts.conf': props.accounts.text },
+    });
+    const agentNamespace = new NamespaceV1(this, 'agent-namespace', { metadata: { name: props.agentNamespace } });
+    this.agentSecret = new SecretV1(this, 'agent-seed', {
+      metadata: { name: AGENT_SECRET, namespace: agentNamespace.metadata.name },
+      data: { 'agent.nk': props.agentSeed },
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { Construct } from 'constructs';
+import type { Fleet, SiteSpec } from '../config/types';
+import { siteNamespace } from '../lib/defaults';
+import { NATS_CHART, siteHelmValues } from '../lib/nats/helm-values';
+import { RELEASE_NAME } from '../lib/nats/names';
+import type { SiteSecretValues } from './site-secrets';
+import { SiteSecrets } from './site-secrets';
+
+export interface NatsSiteProps {
+  readonly fleet: Fleet;
+  readonly site: SiteSpec;
+  /** Private material, as sensitive Terraform expressions. */
+  readonly secrets: SiteSecretValues;
+}
+
+/**
+ * One site's NATS cluster: its namespace, secrets and the official chart's
+ * release with values derived from the site's server config.
+ */
+export class NatsSite extends Construct {
+  readonly namespace: string;
+  readonly release: Release;
+  /** The Helm values, kept for assertions and the plan preview. */
+  readonly values: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: NatsSiteProps) {
+    super(scope, id);
+    const ns = new NamespaceV1(this, 'namespace', { metadata: { name: siteNamespace(props.site) } });
+    this.namespace = ns.metadata.name;
+    const secrets = new SiteSecrets(this, 'secrets', { namespace: this.namespace, values: props.secrets });
+    this.values = siteHelmValues(props.fleet, props.site);
+    this.release = new Release(this, 'release', {
+      name: RELEASE_NAME,
+      namespace: this.namespace,
+      repository: NATS_CHART.repository,
+      chart: NATS_CHART.chart,
+      version: NATS_CHART.version,
+      // JSON is YAML: one deterministic document, no YAML library needed.
+      values: [JSON.stringify(this.values, null, 2)],
+      // Pods turn ready only once a JetStream meta leader exists, which needs
+      // the other sites: waiting would fail the first site of a cold
+      // supercluster (and a DR rebuild before its gateways reconnect).
+      wait: false,
+      dependsOn: [secrets.tls, secrets.auth],
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import type { Fleet, KvBucketSpec, SiteSpec } from '../config/types';
+
+/**
+ * Each documented `@default` of the fleet, applied where it is read, in one
+ * place so a default is decided once.
+ */
+export const siteNodes = (site: SiteSpec): number => site.nodes ?? 3;
+export const siteNamespace = (site: SiteSpec): string => site.namespace ?? 'nats';
+export const siteMemoryStore = (site: SiteSpec): string => site.memoryStore ?? '0';
+export const gatewayPort = (site: SiteSpec): number => site.gateway.port ?? 7222;
+export const gatewayExposure = (site: SiteSpec): 'LoadBalancer' | 'NodePort' => site.gateway.exposure ?? 'LoadBalancer';
+export const gatewayHosts = (site: SiteSpec): readonly string[] => [site.gateway.advertiseHost, ...(site.gateway.extraHosts ?? [])];
+export const accountName = (fleet: Fleet): string => fleet.account.name ?? 'HARMONY';
+export const agentNamespace = (fleet: Fleet): string => fleet.account.agentNamespace ?? 'harmony';
+export const bucketName = (kv: KvBucketSpec): string => kv.bucket ?? 'HARMONY';
+export const bucketReplicas = (kv: KvBucketSpec): number => kv.replicas ?? 3;
+export const mirrorReplicas = (kv: KvBucketSpec): number => kv.mirrorReplicas ?? 1;
+export const bucketHistory = (kv: KvBucketSpec): number => kv.history ?? 5;
+export const siteResources = (site: SiteSpec) => ({
+  cpu: site.resources?.cpu ?? '250m',
+  memory: site.resources?.memory ?? '512Mi',
+  memoryLimit: site.resources?.memoryLimit ?? '1Gi',
+});

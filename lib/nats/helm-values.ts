@@ -1,0 +1,90 @@
+import type { Fleet, SiteSpec } from '../../config/types';
+import { siteMemoryStore, siteNodes, siteResources } from '../defaults';
+import { bytes } from '../quantity';
+import type { ConfDoc } from './conf-format';
+import { gatewayRemotes, gatewayTls } from './gateways';
+import { ENV, HEADLESS_SERVICE, POD_PATHS, PORTS, ROUTE_USER, podName, routeUrlEnv, serverNamePrefix } from './names';
+import { credentialUrl, gatewayUrlVars, siteServerConfig } from './site-config';
+
+/** Kubernetes Secrets the release reads; the site stack creates them. */
+export const SECRETS = {
+  /** tls.crt / tls.key / ca.crt: the site certificate and the fleet CA. */
+  tls: 'nats-tls',
+  /** route-password / gateway-password. */
+  auth: 'nats-auth',
+  /** accounts.conf: public keys and permissions (ADR 019 mounts it from a Secret). */
+  accounts: 'nats-accounts',
+} as const;
+
+/** Official chart, pinned: nats-io/k8s helm/charts/nats. */
+export const NATS_CHART = { repository: 'https://nats-io.github.io/k8s/helm/charts/', chart: 'nats', version: '2.14.2' } as const;
+
+const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: SECRETS.auth, key } } });
+
+/**
+ * Helm values for one site, derived from `siteServerConfig`: the chart
+ * renders its own server blocks, then merges ours over them, so every key
+ * the local nats.conf has is the key the pod gets.
+ */
+export function siteHelmValues(fleet: Fleet, site: SiteSpec): Record<string, unknown> {
+  const doc = siteServerConfig(fleet, site) as { readonly [key: string]: ConfDoc };
+  const memory = bytes(siteMemoryStore(site));
+  const resources = siteResources(site);
+  const tlsSecret = { enabled: true, secretName: SECRETS.tls };
+
+  // Order matters: Kubernetes expands $(VAR) only from variables defined
+  // before it, so the passwords come first. A patch keeps this order; the
+  // chart's `env` map would be sorted by name.
+  const env = [
+    secretEnv(ENV.routePassword, 'route-password'),
+    secretEnv(ENV.gatewayPassword, 'gateway-password'),
+    ...Array.from({ length: siteNodes(site) }, (_, i) => ({
+      name: routeUrlEnv(i),
+      value: credentialUrl(ROUTE_USER, `$(${ENV.routePassword})`, `${podName(i)}.${HEADLESS_SERVICE}`, PORTS.cluster),
+    })),
+    ...gatewayUrlVars(gatewayRemotes(fleet, site), `$(${ENV.gatewayPassword})`).map(([name, value]) => ({ name, value })),
+  ];
+
+  return {
+    config: {
+      serverNamePrefix: serverNamePrefix(site),
+      cluster: { enabled: true, replicas: siteNodes(site), port: PORTS.cluster, tls: tlsSecret, merge: doc.cluster },
+      gateway: { enabled: true, port: PORTS.gateway, tls: gatewayTls(site) ? tlsSecret : { enabled: false }, merge: doc.gateway },
+      jetstream: {
+        enabled: true,
+        fileStore: {
+          enabled: true,
+          dir: POD_PATHS.storeDir,
+          pvc: { enabled: true, size: site.storage.size, ...(site.storage.storageClass ? { storageClassName: site.storage.storageClass } : {}) },
+        },
+        memoryStore: { enabled: memory > 0, maxSize: memory },
+        merge: doc.jetstream,
+      },
+      monitor: { enabled: true, port: PORTS.monitor },
+      merge: { $include: doc['$include'] },
+    },
+    tlsCA: { enabled: true, secretName: SECRETS.tls, key: 'ca.crt', dir: POD_PATHS.caDir },
+    container: {
+      merge: {
+        resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memoryLimit } },
+      },
+      patch: [
+        ...env.map((value) => ({ op: 'add', path: '/env/-', value })),
+        { op: 'add', path: '/volumeMounts/-', value: { name: 'accounts', mountPath: POD_PATHS.accountsDir, readOnly: true } },
+      ],
+    },
+    podTemplate: {
+      // Gateway and route changes are not hot-reloadable: roll the pods
+      // whenever the rendered config changes. Accounts live in their own
+      // Secret, so key rotation reloads without a restart.
+      configChecksumAnnotation: true,
+      patch: [{ op: 'add', path: '/spec/volumes/-', value: { name: 'accounts', secret: { secretName: SECRETS.accounts } } }],
+    },
+    reloader: { enabled: true },
+    podDisruptionBudget: { enabled: true },
+    promExporter: { enabled: site.prometheusExporter ?? false },
+    // Clients only on the in-cluster Service; the gateway has its own Service.
+    service: { ports: { gateway: { enabled: false }, cluster: { enabled: false } } },
+    natsBox: { enabled: false },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Fleet } from '../../config/types';
+import { bucketHistory, bucketName, bucketReplicas, mirrorReplicas } from '../defaults';
+import { bytes } from '../quantity';
+import { kvStream } from './permissions';
+
+/** One stream holding the bucket's data: the origin or a mirror. */
+export interface BucketPlacement {
+  /** KV bucket name (the mirror's own name; clients still read the origin's). */
+  readonly bucket: string;
+  readonly stream: string;
+  /** The site (NATS cluster) whose servers hold the replicas. */
+  readonly site: string;
+  readonly replicas: number;
+}
+
+export interface KvLayout {
+  readonly origin: BucketPlacement;
+  readonly mirrors: readonly BucketPlacement[];
+  readonly history: number;
+  readonly maxBytes: number;
+  readonly maxValueSize: number;
+}
+
+/**
+ * A stream with R replicas in a supercluster keeps all R in one cluster, so
+ * R=3 alone does not survive the loss of the home site (DESIGN.md, verified
+ * on nats-server). Every other site therefore holds a mirror; with
+ * `mirror_direct` the mirrors answer the origin's direct gets, so reads keep
+ * working anywhere while the home site is down.
+ */
+export function kvLayout(fleet: Fleet): KvLayout {
+  const kv = fleet.account.kv;
+  const bucket = bucketName(kv);
+  const mirrors = fleet.sites
+    .filter((s) => s.name !== kv.homeSite)
+    .map((s) => {
+      const name = mirrorBucket(bucket, s.name);
+      return { bucket: name, stream: kvStream(name), site: s.name, replicas: mirrorReplicas(kv) };
+    });
+  return {
+    origin: { bucket, stream: kvStream(bucket), site: kv.homeSite, replicas: bucketReplicas(kv) },
+    mirrors,
+    history: bucketHistory(kv),
+    maxBytes: bytes(kv.maxBytes),
+    maxValueSize: bytes(kv.maxValueSize),
+  };
+}
+
+export const mirrorBucket = (bucket: string, site: string): string => `${bucket}_${site}`;
+
+export const mirrorBucketNames = (fleet: Fleet): string[] => kvLayout(fleet).mirrors.map((m) => m.bucket);

@@ -1,0 +1,93 @@
+import { subjectMatches } from './subjects';
+
+/** A user's allow lists; everything else is denied. */
+export interface Permissions {
+  readonly publish: readonly string[];
+  readonly subscribe: readonly string[];
+}
+
+export const kvStream = (bucket: string): string => `KV_${bucket}`;
+
+/**
+ * The Harmony agent: KV data operations on one bucket and nothing else.
+ * ADR 019 asked for `$JS.API.STREAM.>` and `$JS.API.CONSUMER.>`, which let
+ * the agent delete or snapshot the bucket and read every other stream; these
+ * subjects are what a KV client sends for put/get/watch/keys/delete
+ * (DESIGN.md, checked against nats-server 2.9 in test/e2e).
+ */
+export function agentPermissions(bucket: string): Permissions {
+  const stream = kvStream(bucket);
+  return {
+    publish: [
+      `$KV.${bucket}.>`,
+      '$JS.API.INFO',
+      `$JS.API.STREAM.INFO.${stream}`,
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}.>`,
+      // 2.9 servers take both the legacy ephemeral form and the named/filtered form.
+      `$JS.API.CONSUMER.CREATE.${stream}`,
+      `$JS.API.CONSUMER.CREATE.${stream}.>`,
+      `$JS.API.CONSUMER.INFO.${stream}.*`,
+      `$JS.API.CONSUMER.DELETE.${stream}.*`,
+      `$JS.FC.${stream}.>`,
+    ],
+    subscribe: ['_INBOX.>'],
+  };
+}
+
+/** Creates and updates the bucket and its mirrors; cannot delete or purge them. */
+export function provisionerPermissions(bucket: string, mirrorBuckets: readonly string[]): Permissions {
+  const streams = [bucket, ...mirrorBuckets].map(kvStream);
+  return {
+    publish: [
+      '$JS.API.INFO',
+      '$JS.API.STREAM.NAMES',
+      ...streams.flatMap((s) => [`$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.INFO.${s}`]),
+    ],
+    subscribe: ['_INBOX.>'],
+  };
+}
+
+/** Read-only view of JetStream state for dashboards and alerts. */
+export function monitorPermissions(): Permissions {
+  return {
+    publish: [
+      '$JS.API.INFO',
+      '$JS.API.STREAM.NAMES',
+      '$JS.API.STREAM.LIST',
+      '$JS.API.STREAM.INFO.*',
+      '$JS.API.CONSUMER.NAMES.*',
+      '$JS.API.CONSUMER.LIST.*',
+      '$JS.API.CONSUMER.INFO.*.*',
+    ],
+    subscribe: ['_INBOX.>'],
+  };
+}
+
+/**
+ * Subjects no identity may reach: each deletes, purges, snapshots or
+ * restores data, or steers the JetStream cluster. `OTHER` stands for any
+ * stream name. A pattern that matches one of them (`>`, `$JS.>`,
+ * `$JS.API.>`, `$JS.API.STREAM.>`, `$JS.API.CONSUMER.>`, `$JS.*.STREAM.*.*`,
+ * ...) is refused however it is spelled.
+ */
+const MANAGEMENT_SUBJECTS = [
+  '$JS.API.STREAM.DELETE.OTHER',
+  '$JS.API.STREAM.PURGE.OTHER',
+  '$JS.API.STREAM.SNAPSHOT.OTHER',
+  '$JS.API.STREAM.RESTORE.OTHER',
+  '$JS.API.STREAM.MSG.DELETE.OTHER',
+  '$JS.API.STREAM.PEER.REMOVE.OTHER',
+  '$JS.API.STREAM.LEADER.STEPDOWN.OTHER',
+  '$JS.API.CONSUMER.DELETE.OTHER.c',
+  '$JS.API.CONSUMER.CREATE.OTHER',
+  '$JS.API.ACCOUNT.PURGE.OTHER',
+  '$JS.API.SERVER.REMOVE',
+  '$JS.API.META.LEADER.STEPDOWN',
+];
+
+/** The management subjects `pattern` reaches (empty when it is safe). */
+export function managementSubjectsReached(pattern: string): string[] {
+  return MANAGEMENT_SUBJECTS.filter((subject) => subjectMatches(pattern, subject));
+}

@@ -1,0 +1,19 @@
+import type { App } from 'cdktf';
+import type { Fleet } from '../config/types';
+import { configureBackend } from '../constructs/backend';
+import type { IdentityKeys } from '../lib/nats/accounts';
+import { MgmtStack } from './mgmt-stack';
+import { NatsSiteStack, siteStackName } from './nats-site-stack';
+
+export const MGMT_STACK = 'mgmt';
+
+/** Every stack of the fleet: `mgmt` and one `nats-<site>` per site, each with its own state. */
+export function addFleetStacks(app: App, fleet: Fleet, identities: IdentityKeys): void {
+  const mgmt = new MgmtStack(app, MGMT_STACK, { host: fleet.mgmt });
+  configureBackend(mgmt, MGMT_STACK, fleet.backend);
+  for (const site of fleet.sites) {
+    const name = siteStackName(site);
+    const stack = new NatsSiteStack(app, name, { fleet, site, identities });
+    configureBackend(stack, name, fleet.backend);
+  }
+}

@@ -1,0 +1,60 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { Fleet, SiteSpec } from '../config/types';
+import { GatewayMesh } from '../constructs/gateway-mesh';
+import { HarmonyAccount } from '../constructs/harmony-account';
+import { NatsSite } from '../constructs/nats-site';
+import type { IdentityKeys } from '../lib/nats/accounts';
+import { renderAccounts } from '../lib/nats/accounts';
+import { agentNamespace } from '../lib/defaults';
+import { siteVariables } from './site-variables';
+
+export interface NatsSiteStackProps {
+  readonly fleet: Fleet;
+  readonly site: SiteSpec;
+  /** Public nkeys of the identities (config/identities.json). */
+  readonly identities: IdentityKeys;
+}
+
+/** Stack name of a site: what `cdktf deploy` takes. */
+export const siteStackName = (site: SiteSpec): string => `nats-${site.name}`;
+
+/**
+ * Paths in the fleet are relative to the repo root; Terraform runs three
+ * levels below it, in cdktf.out/stacks/<stack>.
+ */
+const fromStackDir = (path: string): string => (path.startsWith('/') || path.startsWith('~') ? path : `../../../${path}`);
+
+/**
+ * One site, deployable on its own: everything it shares with the other
+ * sites (gateway peers, accounts, CA) is computed from the fleet, never read
+ * from another stack's state, so a DR rebuild touches only this stack.
+ */
+export class NatsSiteStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: NatsSiteStackProps) {
+    super(scope, id);
+    const { fleet, site } = props;
+    const kube = { configPath: fromStackDir(site.kubernetes.configPath), configContext: site.kubernetes.context };
+    new KubernetesProvider(this, 'kubernetes', kube);
+    // Helm provider 3.x takes `kubernetes` as an object; a list synthesizes an empty block.
+    new HelmProvider(this, 'helm', { kubernetes: kube });
+
+    const secrets = siteVariables(this);
+    const nats = new NatsSite(this, 'nats', { fleet, site, secrets });
+    const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
+    const accounts = renderAccounts(fleet, props.identities);
+    const account = new HarmonyAccount(this, 'account', {
+      natsNamespace: nats.namespace,
+      accounts,
+      agentNamespace: agentNamespace(fleet),
+      agentSeed: secrets.agentSeed,
+    });
+    nats.release.dependsOn = [...(nats.release.dependsOn ?? []), account.accountsSecret.fqn];
+
+    new TerraformOutput(this, 'accounts_checksum', { value: accounts.checksum, description: 'sha256 of the accounts include; equal on every site' });
+    new TerraformOutput(this, 'gateway_advertise', { value: mesh.advertise });
+    new TerraformOutput(this, 'gateway_peers', { value: mesh.remotes.map((r) => r.name) });
+  }
+}

@@ -1,0 +1,30 @@
+import { TerraformVariable } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { SiteSecretValues } from '../constructs/site-secrets';
+
+/**
+ * Sensitive inputs of a site stack. `npm run deploy` fills them as
+ * `TF_VAR_<name>` from the age-encrypted store for its process only; the
+ * synthesized JSON holds only `var.<name>` references.
+ */
+export const SITE_VARIABLES = {
+  routePassword: 'nats_route_password',
+  gatewayPassword: 'nats_gateway_password',
+  tlsCert: 'nats_tls_cert',
+  tlsKey: 'nats_tls_key',
+  caCert: 'nats_ca_cert',
+  agentSeed: 'harmony_agent_seed',
+} as const;
+
+export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string } {
+  const variable = (name: string, description: string) =>
+    new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
+  return {
+    routePassword: variable(SITE_VARIABLES.routePassword, "Password of this site's cluster routes."),
+    gatewayPassword: variable(SITE_VARIABLES.gatewayPassword, 'Password of the gateway links (the same on every site).'),
+    tlsCert: variable(SITE_VARIABLES.tlsCert, "This site's certificate (PEM), signed by the fleet CA."),
+    tlsKey: variable(SITE_VARIABLES.tlsKey, "Private key of this site's certificate (PEM)."),
+    caCert: variable(SITE_VARIABLES.caCert, 'The fleet CA certificate (PEM).'),
+    agentSeed: variable(SITE_VARIABLES.agentSeed, "The Harmony agent's nkey seed."),
+  };
+}
