@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { createUser } from 'nkeys.js';
+import type { Fleet, SiteSpec } from '../../config/types';
+import { BUILTIN_IDENTITIES } from '../nats/accounts';
+import type { IdentityKeys } from '../nats/accounts';
+import type { KeyPairPem, SubjectAltNames } from '../pki';
+import { createCa, issueCertificate } from '../pki';
+
+/** One nkey of an identity. The seed is private; the public key goes to config/identities.json. */
+export interface IdentityKey {
+  readonly publicKey: string;
+  readonly seed: string;
+}
+
+/**
+ * Every private value of the fleet. It lives age-encrypted in the repo (so
+ * a DR rebuild gets the same identities) and in memory while a deploy or the
+ * local supercluster runs; never in cdktf.out, a log or git in clear.
+ */
+export interface SecretMaterial {
+  readonly version: 1;
+  readonly ca: KeyPairPem;
+  readonly gatewayPassword: string;
+  readonly sites: { readonly [site: string]: { readonly routePassword: string; readonly cert: KeyPairPem } };
+  /** Keys per identity, oldest first; two during a rotation. */
+  readonly identities: { readonly [identity: string]: readonly IdentityKey[] };
+}
+
+/** URL-safe, so it can sit in a route or gateway URL unescaped. */
+export const newPassword = (): string => randomBytes(24).toString('hex');
+
+export function newIdentityKey(): IdentityKey {
+  const user = createUser();
+  return { publicKey: user.getPublicKey(), seed: new TextDecoder().decode(user.getSeed()) };
+}
+
+export const identityNames = (fleet: Fleet): string[] => [...BUILTIN_IDENTITIES, ...(fleet.account.services ?? []).map((s) => s.name)];
+
+export function newSite(ca: KeyPairPem, site: SiteSpec, sans: SubjectAltNames): SecretMaterial['sites'][string] {
+  return { routePassword: newPassword(), cert: issueCertificate(ca, `nats ${site.name}`, sans) };
+}
+
+/** Fresh material for the whole fleet; `sansFor` decides where certificates are valid. */
+export function mintMaterial(fleet: Fleet, sansFor: (site: SiteSpec) => SubjectAltNames): SecretMaterial {
+  const ca = createCa('harmony-infra fleet CA');
+  return {
+    version: 1,
+    ca,
+    gatewayPassword: newPassword(),
+    sites: Object.fromEntries(fleet.sites.map((site) => [site.name, newSite(ca, site, sansFor(site))])),
+    identities: Object.fromEntries(identityNames(fleet).map((name) => [name, [newIdentityKey()]])),
+  };
+}
+
+/** The public half, as config/identities.json holds it. */
+export function publicKeys(material: SecretMaterial): IdentityKeys {
+  return Object.fromEntries(
+    Object.keys(material.identities)
+      .sort()
+      .map((name) => [name, material.identities[name].map((k) => k.publicKey)]),
+  );
+}
+
+/** The newest key of an identity: the one clients should use. */
+export function currentKey(material: SecretMaterial, identity: string): IdentityKey {
+  const keys = material.identities[identity];
+  if (!keys || keys.length === 0) throw new Error(`unknown identity "${identity}"; known: ${Object.keys(material.identities).sort().join(', ')}`);
+  return keys[keys.length - 1];
+}
