@@ -1,7 +1,7 @@
 // Two projects: fast unit/snapshot tests, and e2e tests that start real
 // nats-server processes. Type-checking is its own step (`tsc --noEmit`),
-// so ts-jest only transpiles (isolatedModules) and the suite stays fast.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+// so ts-jest only transpiles (isolatedModules in tsconfig) and the suite stays fast.
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 module.exports = {
   projects: [
     {

@@ -1,0 +1,43 @@
+import { accountsDoc, identityPermissions, renderAccounts } from '../../../lib/nats/accounts';
+import { agentPermissions } from '../../../lib/nats/permissions';
+import { exampleFleet, exampleIdentities } from '../../fixtures/fleet';
+
+describe('accounts', () => {
+  const doc = accountsDoc(exampleFleet, exampleIdentities) as any;
+
+  test('SYS is the system account, with no JetStream and no users', () => {
+    expect(doc.system_account).toBe('SYS');
+    expect(doc.accounts.SYS).toEqual({});
+  });
+
+  test('HARMONY has JetStream explicitly enabled and capped', () => {
+    expect(doc.accounts.HARMONY.jetstream).toEqual({ max_mem: 0, max_file: 16 * 1024 ** 3, max_streams: 16, max_consumers: 256 });
+  });
+
+  test('one nkey user per identity key, with that identity permissions', () => {
+    const users = doc.accounts.HARMONY.users;
+    expect(users).toHaveLength(3);
+    const agent = users.find((u: any) => u.nkey === exampleIdentities.agent[0]);
+    expect(agent.permissions.publish.allow).toEqual(agentPermissions('HARMONY').publish);
+  });
+
+  test('during a rotation both keys of an identity get the same permissions', () => {
+    const keys = { ...exampleIdentities, agent: [...exampleIdentities.agent, 'UNEWKEY'] };
+    const users = (accountsDoc(exampleFleet, keys) as any).accounts.HARMONY.users;
+    const agentUsers = users.filter((u: any) => exampleIdentities.agent.includes(u.nkey) || u.nkey === 'UNEWKEY');
+    expect(agentUsers).toHaveLength(2);
+    expect(agentUsers[0].permissions).toEqual(agentUsers[1].permissions);
+  });
+
+  test('fleet services get their declared allow lists', () => {
+    const fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }] } };
+    expect(identityPermissions(fleet).get('billing')).toEqual({ publish: ['billing.>'], subscribe: ['orders.*'] });
+  });
+
+  test('rendering is deterministic and the checksum follows the text', () => {
+    const a = renderAccounts(exampleFleet, exampleIdentities);
+    expect(renderAccounts(exampleFleet, exampleIdentities)).toEqual(a);
+    expect(a.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(renderAccounts(exampleFleet, { ...exampleIdentities, monitor: [] }).checksum).not.toBe(a.checksum);
+  });
+});

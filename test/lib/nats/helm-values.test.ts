@@ -1,0 +1,61 @@
+import { SECRETS, siteHelmValues } from '../../../lib/nats/helm-values';
+import { siteServerConfig } from '../../../lib/nats/site-config';
+import { exampleFleet, withSite } from '../../fixtures/fleet';
+
+const values = (fleet = exampleFleet, i = 0) => siteHelmValues(fleet, fleet.sites[i]) as any;
+
+describe('siteHelmValues', () => {
+  test('default properties: 3-server cluster, JetStream on a PVC, names prefixed by the site', () => {
+    const v = values();
+    expect(v.config.serverNamePrefix).toBe('site-1-');
+    expect(v.config.cluster).toMatchObject({ enabled: true, replicas: 3, port: 6222 });
+    expect(v.config.jetstream.fileStore.pvc).toEqual({ enabled: true, size: '20Gi' });
+    expect(v.config.jetstream.memoryStore).toEqual({ enabled: false, maxSize: 0 });
+    expect(v.podDisruptionBudget.enabled).toBe(true);
+    expect(v.reloader.enabled).toBe(true);
+    expect(v.natsBox.enabled).toBe(false);
+  });
+
+  test("the chart's blocks are overridden by the site's server config, key for key", () => {
+    const v = values();
+    const doc = siteServerConfig(exampleFleet, exampleFleet.sites[0]) as any;
+    expect(v.config.cluster.merge).toEqual(doc.cluster);
+    expect(v.config.gateway.merge).toEqual(doc.gateway);
+    expect(v.config.jetstream.merge).toEqual(doc.jetstream);
+    expect(v.config.merge).toEqual({ $include: doc.$include });
+  });
+
+  test('storage class, node count and resources come from the fleet', () => {
+    const v = values(withSite(0, { nodes: 5, storage: { size: '50Gi', storageClass: 'longhorn' }, resources: { cpu: '1', memory: '2Gi', memoryLimit: '4Gi' } }));
+    expect(v.config.cluster.replicas).toBe(5);
+    expect(v.config.jetstream.fileStore.pvc).toEqual({ enabled: true, size: '50Gi', storageClassName: 'longhorn' });
+    expect(v.container.merge.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '4Gi' } });
+  });
+
+  test('TLS for routes and gateways comes from the site TLS secret, CA included', () => {
+    const v = values();
+    expect(v.config.cluster.tls).toEqual({ enabled: true, secretName: SECRETS.tls });
+    expect(v.config.gateway.tls).toEqual({ enabled: true, secretName: SECRETS.tls });
+    expect(v.tlsCA).toMatchObject({ enabled: true, secretName: SECRETS.tls, key: 'ca.crt' });
+  });
+
+  test('passwords come from a Secret and are defined before the URLs that expand them', () => {
+    const env = values().container.patch.filter((p: any) => p.path === '/env/-').map((p: any) => p.value);
+    expect(env[0]).toEqual({ name: 'NATS_ROUTE_PASSWORD', valueFrom: { secretKeyRef: { name: SECRETS.auth, key: 'route-password' } } });
+    expect(env[1]).toEqual({ name: 'NATS_GATEWAY_PASSWORD', valueFrom: { secretKeyRef: { name: SECRETS.auth, key: 'gateway-password' } } });
+    expect(env.find((e: any) => e.name === 'NATS_ROUTE_1').value).toBe('nats://route:$(NATS_ROUTE_PASSWORD)@nats-1.nats-headless:6222');
+    expect(env.find((e: any) => e.name === 'NATS_GATEWAY_SITE_2_0').value).toBe('nats://gateway:$(NATS_GATEWAY_PASSWORD)@nats-gw.site-2.example.org:7222');
+    expect(env.find((e: any) => e.name === 'NATS_GATEWAY_SITE_3_1').value).toBe('nats://gateway:$(NATS_GATEWAY_PASSWORD)@203.0.113.31:7222');
+  });
+
+  test('pods restart on config changes, and the accounts Secret is mounted for reload', () => {
+    const v = values();
+    expect(v.podTemplate.configChecksumAnnotation).toBe(true);
+    expect(v.podTemplate.patch).toEqual([{ op: 'add', path: '/spec/volumes/-', value: { name: 'accounts', secret: { secretName: SECRETS.accounts } } }]);
+    expect(v.container.patch).toContainEqual({ op: 'add', path: '/volumeMounts/-', value: { name: 'accounts', mountPath: '/etc/nats-accounts', readOnly: true } });
+  });
+
+  test('only clients use the chart Service; the gateway is exposed separately', () => {
+    expect(values().service.ports).toEqual({ gateway: { enabled: false }, cluster: { enabled: false } });
+  });
+});

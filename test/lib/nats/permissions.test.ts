@@ -1,0 +1,48 @@
+import { agentPermissions, managementSubjectsReached, monitorPermissions, provisionerPermissions } from '../../../lib/nats/permissions';
+import { subjectMatches } from '../../../lib/nats/subjects';
+
+const all = (p: { publish: readonly string[]; subscribe: readonly string[] }) => [...p.publish, ...p.subscribe];
+
+describe('agent permissions', () => {
+  const agent = agentPermissions('HARMONY');
+
+  test('are scoped to the bucket', () => {
+    expect(agent.publish).toContain('$KV.HARMONY.>');
+    for (const subject of agent.publish.filter((s) => s !== '$JS.API.INFO')) expect(subject).toMatch(/HARMONY/);
+    expect(agent.subscribe).toEqual(['_INBOX.>']);
+  });
+
+  test('grant no broad JetStream API (ADR 019 asked for $JS.API.STREAM.> and $JS.API.CONSUMER.>)', () => {
+    for (const broad of ['$JS.>', '$JS.API.>', '$JS.API.STREAM.>', '$JS.API.CONSUMER.>']) expect(agent.publish).not.toContain(broad);
+    expect(all(agent).flatMap(managementSubjectsReached)).toEqual([]);
+  });
+
+  test('cannot delete, purge or snapshot the bucket or read another bucket', () => {
+    for (const subject of ['$JS.API.STREAM.DELETE.KV_HARMONY', '$JS.API.STREAM.PURGE.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$KV.OTHER.key', '$JS.API.DIRECT.GET.KV_OTHER.$KV.OTHER.k']) {
+      expect(agent.publish.some((p) => subjectMatches(p, subject))).toBe(false);
+    }
+  });
+});
+
+describe('provisioner permissions', () => {
+  const provisioner = provisionerPermissions('HARMONY', ['HARMONY_site-2']);
+  test('create and update the bucket and each mirror, never delete', () => {
+    expect(provisioner.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.KV_HARMONY', '$JS.API.STREAM.UPDATE.KV_HARMONY', '$JS.API.STREAM.CREATE.KV_HARMONY_site-2']));
+    expect(all(provisioner).flatMap(managementSubjectsReached)).toEqual([]);
+  });
+});
+
+describe('monitor permissions', () => {
+  test('are read-only', () => {
+    const monitor = monitorPermissions();
+    expect(monitor.publish.every((s) => /INFO|NAMES|LIST/.test(s))).toBe(true);
+    expect(all(monitor).flatMap(managementSubjectsReached)).toEqual([]);
+  });
+});
+
+describe('managementSubjectsReached', () => {
+  test.each(['>', '$JS.>', '$JS.API.>', '$JS.API.STREAM.>', '$JS.API.CONSUMER.>', '$JS.*.STREAM.*.*'])('%s reaches management subjects', (p) =>
+    expect(managementSubjectsReached(p).length).toBeGreaterThan(0),
+  );
+  test.each(['$KV.HARMONY.>', '_INBOX.>', 'orders.*', '$JS.API.STREAM.INFO.*'])('%s does not', (p) => expect(managementSubjectsReached(p)).toEqual([]));
+});
