@@ -26,8 +26,13 @@ export interface SecretMaterial {
   readonly identities: { readonly [identity: string]: readonly IdentityKey[] };
 }
 
-/** URL-safe, so it can sit in a route or gateway URL unescaped. */
-export const newPassword = (): string => randomBytes(24).toString('hex');
+/**
+ * URL-safe, so it can sit in a route or gateway URL unescaped. nats-server
+ * parses an environment variable's value as a config value (verified on
+ * 2.9.10: a value starting with a digit fails as a malformed number), so a
+ * password starts with letters and holds only letters and digits.
+ */
+export const newPassword = (): string => `pw${randomBytes(24).toString('hex')}`;
 
 export function newIdentityKey(): IdentityKey {
   const user = createUser();

@@ -1,0 +1,68 @@
+import type { Fleet } from '../../config/types';
+import type { BucketPlacement } from '../nats/kv-placement';
+import { kvLayout } from '../nats/kv-placement';
+
+/**
+ * The JetStream stream configuration (API JSON, durations in nanoseconds) of
+ * the bucket's origin and of each mirror: the fields a NATS KV client
+ * creates, made explicit so the local supercluster (through nats.js) and a
+ * deployment apply the very same JSON.
+ */
+export type StreamConfigJson = Record<string, unknown> & { readonly name: string };
+
+const TWO_MINUTES_NS = 120_000_000_000;
+
+export function originStreamConfig(fleet: Fleet): StreamConfigJson {
+  const layout = kvLayout(fleet);
+  return {
+    ...common(fleet, layout.origin),
+    subjects: [`$KV.${layout.origin.bucket}.>`],
+    duplicate_window: TWO_MINUTES_NS,
+    // Lets the mirrors and the origin answer `$JS.API.DIRECT.GET.KV_<bucket>`.
+    allow_direct: true,
+    mirror_direct: false,
+  };
+}
+
+export function mirrorStreamConfig(fleet: Fleet, mirror: BucketPlacement): StreamConfigJson {
+  const layout = kvLayout(fleet);
+  return {
+    ...common(fleet, mirror),
+    mirror: { name: layout.origin.stream },
+    // A mirror answers the origin's direct gets, so clients bound to the
+    // origin's bucket name keep reading while the home site is down.
+    mirror_direct: true,
+    allow_direct: true,
+  };
+}
+
+function common(fleet: Fleet, placement: BucketPlacement): StreamConfigJson {
+  const layout = kvLayout(fleet);
+  return {
+    name: placement.stream,
+    description: `HARMONY KV bucket ${placement.bucket} in ${placement.site} (harmony-infra)`,
+    retention: 'limits',
+    storage: 'file',
+    discard: 'new',
+    num_replicas: placement.replicas,
+    placement: { cluster: placement.site },
+    max_msgs_per_subject: layout.history,
+    max_bytes: layout.maxBytes,
+    max_msg_size: layout.maxValueSize,
+    max_msgs: -1,
+    max_age: 0,
+    max_consumers: -1,
+    allow_rollup_hdrs: true,
+    deny_delete: true,
+    deny_purge: false,
+  };
+}
+
+/** Every stream of the bucket with the site it lives in: the origin first. */
+export function bucketStreams(fleet: Fleet): { readonly site: string; readonly config: StreamConfigJson }[] {
+  const layout = kvLayout(fleet);
+  return [
+    { site: layout.origin.site, config: originStreamConfig(fleet) },
+    ...layout.mirrors.map((m) => ({ site: m.site, config: mirrorStreamConfig(fleet, m) })),
+  ];
+}

@@ -1,0 +1,133 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fromSeed } from 'nkeys.js';
+import { decrypt, encrypt } from './age';
+import type { SecretMaterial } from './material';
+import { publicKeys } from './material';
+
+/**
+ * The age-encrypted store: JSON of `SecretMaterial`, committed so a DR
+ * rebuild gets identical identities. See secrets/README.md.
+ */
+export const STORE_FILE = join(__dirname, '..', '..', 'secrets', 'nats.age');
+/** The age public keys the store is encrypted to: every operator who deploys, and CI. */
+export const RECIPIENTS_FILE = join(__dirname, '..', '..', 'secrets', 'recipients.txt');
+
+/** A path as an operator would type it: relative to where they stand when that is shorter. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+const NKEY_USER = /^U[A-Z2-7]{55}$/;
+const NKEY_USER_SEED = /^SU[A-Z2-7]{56}$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** What is wrong with a certificate/key pair, or undefined. Never quotes the values. */
+function keyPairProblem(v: unknown, where: string): string | undefined {
+  if (!isObject(v) || !isNonEmptyString(v.certPem) || !isNonEmptyString(v.keyPem)) return `${where} needs certPem and keyPem`;
+  try {
+    new X509Certificate(v.certPem);
+  } catch {
+    return `${where}.certPem is not a PEM certificate`;
+  }
+  if (!/^-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(v.keyPem)) return `${where}.keyPem is not a PEM private key`;
+  return undefined;
+}
+
+function identityKeyProblem(v: unknown, where: string): string | undefined {
+  if (!isObject(v) || typeof v.publicKey !== 'string' || typeof v.seed !== 'string') return `${where} needs publicKey and seed`;
+  if (!NKEY_USER.test(v.publicKey)) return `${where}.publicKey is not an nkey user public key`;
+  if (!NKEY_USER_SEED.test(v.seed)) return `${where}.seed is not an nkey user seed`;
+  try {
+    if (fromSeed(new TextEncoder().encode(v.seed)).getPublicKey() !== v.publicKey) return `${where}.seed does not belong to its publicKey`;
+  } catch {
+    return `${where}.seed is not a valid nkey seed`;
+  }
+  return undefined;
+}
+
+/** The first thing that makes `v` not a `SecretMaterial`, or undefined. Messages name fields, never values. */
+export function storeProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'expected a JSON object';
+  if (v.version !== 1) return 'version must be 1';
+  const ca = keyPairProblem(v.ca, 'ca');
+  if (ca) return ca;
+  if (!isNonEmptyString(v.gatewayPassword)) return 'gatewayPassword must be a non-empty string';
+  if (!isObject(v.sites)) return 'sites must be an object of site name to { routePassword, cert }';
+  for (const [name, site] of Object.entries(v.sites)) {
+    if (!isObject(site) || !isNonEmptyString(site.routePassword)) return `sites["${name}"].routePassword must be a non-empty string`;
+    const cert = keyPairProblem(site.cert, `sites["${name}"].cert`);
+    if (cert) return cert;
+  }
+  if (!isObject(v.identities)) return 'identities must be an object of identity name to keys';
+  for (const [name, keys] of Object.entries(v.identities)) {
+    if (!Array.isArray(keys) || keys.length < 1 || keys.length > 2) return `identities["${name}"] must hold 1 key, or 2 during a rotation`;
+    for (const [i, key] of keys.entries()) {
+      const problem = identityKeyProblem(key, `identities["${name}"][${i}]`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** Decrypts and validates the store. */
+export function readStore(identityFile: string | undefined, path: string = STORE_FILE): SecretMaterial {
+  const shown = displayPath(path);
+  if (!existsSync(path)) throw new Error(`${shown} does not exist: run \`npm run keys -- init\` to mint the fleet's secrets, or restore it from git history`);
+  const plaintext = decrypt(readFileSync(path), identityFile, shown);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plaintext);
+  } catch {
+    // JSON.parse's message quotes the text around the error: it may be a secret.
+    throw new Error(`${shown} is not a valid store: its content is not JSON; restore it from git history`);
+  }
+  const problem = storeProblem(parsed);
+  if (problem) throw new Error(`${shown} is not a valid store: ${problem}; restore it from git history`);
+  return parsed as SecretMaterial;
+}
+
+/** Sites and identities in name order, so a decrypted store diffs cleanly. */
+function canonical(material: SecretMaterial): SecretMaterial {
+  const sorted = <T>(o: { readonly [k: string]: T }) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return {
+    version: 1,
+    ca: { certPem: material.ca.certPem, keyPem: material.ca.keyPem },
+    gatewayPassword: material.gatewayPassword,
+    sites: sorted(material.sites),
+    identities: sorted(material.identities),
+  };
+}
+
+/** The ciphertext `writeStore` would write; lets a caller check it can decrypt it before writing. */
+export function encryptStore(material: SecretMaterial, recipientsFile: string = RECIPIENTS_FILE): Buffer {
+  const problem = storeProblem(material);
+  if (problem) throw new Error(`refusing to write an invalid store: ${problem}`);
+  return encrypt(`${JSON.stringify(canonical(material), null, 2)}\n`, recipientsFile);
+}
+
+/** Writes ciphertext in place of the store; a rename, so an interrupted write leaves the old store intact. */
+export function writeCiphertext(ciphertext: Buffer, path: string = STORE_FILE): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, ciphertext);
+  renameSync(tmp, path);
+}
+
+/** Encrypts `material` to every recipient in `recipientsFile` and writes the store. */
+export function writeStore(material: SecretMaterial, recipientsFile: string = RECIPIENTS_FILE, path: string = STORE_FILE): void {
+  writeCiphertext(encryptStore(material, recipientsFile), path);
+}
+
+/** The text of config/identities.json for `material`: sorted, 2-space JSON, trailing newline. */
+export const publicKeysJson = (material: SecretMaterial): string => `${JSON.stringify(publicKeys(material), null, 2)}\n`;
+
+/** Writes the public half of `material` to config/identities.json, which synth reads. */
+export function syncPublicKeys(material: SecretMaterial, identitiesFile: string): void {
+  mkdirSync(dirname(identitiesFile), { recursive: true });
+  writeFileSync(identitiesFile, publicKeysJson(material));
+}

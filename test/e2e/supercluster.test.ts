@@ -1,0 +1,129 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { connectWithSeed } from '../../lib/kv/connect';
+import { spawnServer, stopServer } from '../../lib/local/nats-server';
+import { freePorts } from '../../lib/local/ports';
+import { serverState, waitFor } from '../../lib/local/readiness';
+import { LOCAL_SANS } from '../../lib/nats/certificates';
+import { renderLocalConf } from '../../lib/nats/local-conf';
+import { siteServerConfig } from '../../lib/nats/site-config';
+import { createCa, issueCertificate } from '../../lib/pki';
+import { currentKey } from '../../lib/secrets/material';
+import { useSupercluster } from './harness';
+
+describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)', () => {
+  const sc = useSupercluster();
+
+  test('every rendered server config passes nats-server -t', () => {
+    expect(() => sc.cluster.testConfigs()).not.toThrow();
+  });
+
+  test('each site is a JetStream cluster named after the site, all agreeing on one meta leader', async () => {
+    const leaders = new Set<string>();
+    for (const server of sc.cluster.servers) {
+      const jsz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/jsz`)).json();
+      expect(jsz.meta_cluster.name).toBe(server.site);
+      leaders.add(jsz.meta_cluster.leader);
+      const varz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/varz`)).json();
+      expect(varz.server_name).toBe(server.name);
+      expect(varz.cluster.name).toBe(server.site);
+    }
+    expect(leaders.size).toBe(1);
+  });
+
+  test('every server has outbound gateways to all other sites; every site has inbound gateways from all others', async () => {
+    const sites = [...new Set(sc.cluster.servers.map((s) => s.site))];
+    for (const site of sites) {
+      const others = sites.filter((s) => s !== site).sort();
+      const states = await Promise.all(sc.cluster.serversOf(site).map(serverState));
+      for (const state of states) expect(state.outbound).toEqual(others);
+      expect([...new Set(states.flatMap((s) => s.inbound))].sort()).toEqual(others);
+    }
+  });
+
+  test('routes within a site are up: every server routes to its two peers', async () => {
+    for (const server of sc.cluster.servers) {
+      const routez = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/routez`)).json();
+      expect(routez.num_routes).toBe(2);
+    }
+  });
+
+  test('a message published at site-1 reaches a subscriber at site-3', async () => {
+    const seed = currentKey(sc.material, 'e2e-probe').seed;
+    const sub = await connectWithSeed(sc.cluster.clientUrls('site-3'), seed, 'e2e-sub');
+    const pub = await connectWithSeed(sc.cluster.clientUrls('site-1'), seed, 'e2e-pub');
+    try {
+      const received = new Promise<string>((resolve) => {
+        const s = sub.subscribe('e2e.hello', { max: 1 });
+        (async () => {
+          for await (const m of s) resolve(m.string());
+        })();
+      });
+      await sub.flush();
+      // Interest crosses the gateways asynchronously: publish until it arrives.
+      const timer = setInterval(() => pub.publish('e2e.hello', 'from site-1'), 100);
+      try {
+        await expect(Promise.race([received, new Promise((_, r) => setTimeout(() => r(new Error('no message in 10 s')), 10_000))])).resolves.toBe('from site-1');
+      } finally {
+        clearInterval(timer);
+      }
+    } finally {
+      await Promise.all([sub.close(), pub.close()]);
+    }
+  });
+
+  test('clients without an nkey are refused', async () => {
+    await expect(connect({ servers: sc.cluster.clientUrls('site-1'), timeout: 3000, maxReconnectAttempts: 0, reconnect: false })).rejects.toThrow(/Authorization|authentication/i);
+  });
+
+  test('a server whose certificate is not signed by the fleet CA is refused as a gateway', async () => {
+    const fleet = sc.cluster.fleet;
+    const dir = join(sc.cluster.dir, 'rogue');
+    const tlsDir = join(dir, 'tls');
+    mkdirSync(join(dir, 'nats-config'), { recursive: true });
+    mkdirSync(join(dir, 'nats-accounts'), { recursive: true });
+    mkdirSync(tlsDir, { recursive: true });
+    const otherCa = createCa('not the fleet CA');
+    const rogueCert = issueCertificate(otherCa, 'rogue', LOCAL_SANS);
+    writeFileSync(join(tlsDir, 'ca.crt'), otherCa.certPem + sc.material.ca.certPem);
+    writeFileSync(join(tlsDir, 'tls.crt'), rogueCert.certPem);
+    writeFileSync(join(tlsDir, 'tls.key'), rogueCert.keyPem);
+    writeFileSync(join(dir, 'nats-accounts', 'accounts.conf'), readFileSync(join(sc.cluster.serversOf('site-2')[0].dir, 'nats-accounts', 'accounts.conf')));
+    // The rogue claims to be a server of site-2 and knows the gateway password: only its certificate is wrong.
+    const [client, cluster, gateway, monitor, noRoute1, noRoute2] = await freePorts(6);
+    const conf = join(dir, 'nats-config', 'nats.conf');
+    writeFileSync(conf, renderLocalConf(siteServerConfig(fleet, fleet.sites[1]), { host: '127.0.0.1', ports: { client, cluster, gateway, monitor }, advertise: `127.0.0.1:${gateway}`, storeDir: join(dir, 'data'), tlsDir }));
+    const site1 = sc.cluster.serversOf('site-1');
+    const site3 = sc.cluster.serversOf('site-3');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      SERVER_NAME: 'rogue',
+      NATS_ROUTE_PASSWORD: sc.material.sites['site-2'].routePassword,
+      NATS_GATEWAY_PASSWORD: sc.material.gatewayPassword,
+      NATS_ROUTE_0: `nats://route:x@127.0.0.1:${cluster}`,
+      NATS_ROUTE_1: `nats://route:x@127.0.0.1:${noRoute1}`,
+      NATS_ROUTE_2: `nats://route:x@127.0.0.1:${noRoute2}`,
+    };
+    [0, 1, 2].forEach((i) => {
+      env[`NATS_GATEWAY_SITE_1_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@127.0.0.1:${site1[i].ports.gateway}`;
+      env[`NATS_GATEWAY_SITE_3_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@127.0.0.1:${site3[i].ports.gateway}`;
+    });
+    const rogue = spawnServer(conf, env, join(dir, 'server.log'));
+    try {
+      const rogueServer = { ports: { client, cluster, gateway, monitor } } as Parameters<typeof serverState>[0];
+      // Give it time to dial every site-1 and site-3 server, then check it got nowhere.
+      await waitFor('rogue to attempt its gateways', () => Promise.resolve(readFileSync(join(dir, 'server.log'), 'utf8')), (log) => (log.match(/Gateway connection closed/g) ?? []).length >= 4, 15_000);
+      const state = await serverState(rogueServer);
+      expect(state.outbound).toEqual([]);
+      expect(state.inbound).toEqual([]);
+      for (const server of [...site1, ...site3]) {
+        const gatewayz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/gatewayz?gw_name=site-2&accs=0`)).json();
+        const inbound = (gatewayz.inbound_gateways?.['site-2'] ?? []) as { connection: { name: string } }[];
+        expect(inbound.map((c) => c.connection.name)).not.toContain('rogue');
+      }
+    } finally {
+      await stopServer(rogue);
+    }
+  });
+});
