@@ -45,7 +45,7 @@ export interface MgmtHostSpec {
   readonly protection?: boolean;
   /**
    * The nixos-anywhere Terraform module ref (git tag) to pin.
-   * @default "1.9.0"
+   * @default "1.13.0" (1.11.0 is the first that passes special_args to a flake below the git root)
    */
   readonly nixosAnywhereRef?: string;
 }

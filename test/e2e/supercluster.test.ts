@@ -12,6 +12,8 @@ import { createCa, issueCertificate } from '../../lib/pki';
 import { currentKey } from '../../lib/secrets/material';
 import { useSupercluster } from './harness';
 
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+
 describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)', () => {
   const sc = useSupercluster();
 
@@ -22,10 +24,10 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
   test('each site is a JetStream cluster named after the site, all agreeing on one meta leader', async () => {
     const leaders = new Set<string>();
     for (const server of sc.cluster.servers) {
-      const jsz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/jsz`)).json();
+      const jsz = await getJson(`http://127.0.0.1:${server.ports.monitor}/jsz`);
       expect(jsz.meta_cluster.name).toBe(server.site);
       leaders.add(jsz.meta_cluster.leader);
-      const varz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/varz`)).json();
+      const varz = await getJson(`http://127.0.0.1:${server.ports.monitor}/varz`);
       expect(varz.server_name).toBe(server.name);
       expect(varz.cluster.name).toBe(server.site);
     }
@@ -44,7 +46,7 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
 
   test('routes within a site are up: every server routes to its two peers', async () => {
     for (const server of sc.cluster.servers) {
-      const routez = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/routez`)).json();
+      const routez = await getJson(`http://127.0.0.1:${server.ports.monitor}/routez`);
       expect(routez.num_routes).toBe(2);
     }
   });
@@ -118,7 +120,7 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
       expect(state.outbound).toEqual([]);
       expect(state.inbound).toEqual([]);
       for (const server of [...site1, ...site3]) {
-        const gatewayz = await (await fetch(`http://127.0.0.1:${server.ports.monitor}/gatewayz?gw_name=site-2&accs=0`)).json();
+        const gatewayz = await getJson(`http://127.0.0.1:${server.ports.monitor}/gatewayz?gw_name=site-2&accs=0`);
         const inbound = (gatewayz.inbound_gateways?.['site-2'] ?? []) as { connection: { name: string } }[];
         expect(inbound.map((c) => c.connection.name)).not.toContain('rogue');
       }

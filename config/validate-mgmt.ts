@@ -1,0 +1,198 @@
+import { isIP } from 'node:net';
+import type { MgmtHostSpec } from './mgmt-types';
+
+/** A rule: when `failed`, `message` says what is wrong, where, and the fix. */
+interface Rule {
+  readonly failed: boolean;
+  readonly message: string;
+}
+
+/** Hetzner Cloud locations (https://docs.hetzner.com/cloud/general/locations/). */
+export const HETZNER_LOCATIONS = ['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin'] as const;
+
+/** Retired shared x86 types and their successors (cx22 was retired for cx23). */
+const RETIRED_SERVER_TYPES: Readonly<Record<string, string>> = { cx22: 'cx23', cx32: 'cx33', cx42: 'cx43', cx52: 'cx53' };
+
+/** The x86 families; disko + grub in nix/ assume x86 BIOS boot. */
+const X86_SERVER_TYPE = /^(cx|cpx|ccx)\d{2}$/;
+
+/** Key types the hosts' sshd and Hetzner accept; the blob repeats the type. */
+const SSH_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
+
+/**
+ * nix-build.sh before 1.11.0 cannot wrap a flake that is not at the git
+ * root with special_args (nixos-anywhere PR #541); ours is in nix/.
+ */
+const MIN_NIXOS_ANYWHERE = [1, 11, 0];
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const EMAIL = /^[^\s@]+@([^\s@]+)$/;
+
+interface Cidr {
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly prefix: number;
+}
+
+/** `address/prefix` with a valid IPv4/IPv6 address (node's parser) and prefix. */
+export function parseCidr(value: string): Cidr | undefined {
+  const parts = value.split('/');
+  // A zone index (fe80::1%eth0) is valid for isIP but not for a firewall.
+  if (parts.length !== 2 || !/^\d{1,3}$/.test(parts[1]) || parts[0].includes('%')) return undefined;
+  const family = isIP(parts[0]);
+  const prefix = Number(parts[1]);
+  if (family === 0 || prefix > (family === 4 ? 32 : 128)) return undefined;
+  return { family: family as 4 | 6, address: parts[0], prefix };
+}
+
+function toBigInt(address: string, family: 4 | 6): bigint {
+  if (family === 4) return address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+  let text = address;
+  const tail = text.slice(text.lastIndexOf(':') + 1);
+  if (isIP(tail) === 4) {
+    // ::ffff:192.0.2.1 style: the dotted tail is the last two groups.
+    const v4 = toBigInt(tail, 4);
+    text = `${text.slice(0, text.lastIndexOf(':') + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, rest] = text.split('::');
+  const groupsOf = (s: string) => (s === '' ? [] : s.split(':'));
+  const groups = rest === undefined ? groupsOf(head) : [...groupsOf(head), ...Array(8 - groupsOf(head).length - groupsOf(rest).length).fill('0'), ...groupsOf(rest)];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+function fromBigInt(value: bigint, family: 4 | 6): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 0xffn).toString()).join('.');
+  const full = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':');
+  return new URL(`http://[${full}]`).hostname.slice(1, -1); // WHATWG URL prints the canonical compressed form
+}
+
+/** The network address of a CIDR (host bits cleared). */
+export function networkOf(cidr: Cidr): string {
+  const bits = cidr.family === 4 ? 32n : 128n;
+  const hostBits = bits - BigInt(cidr.prefix);
+  const value = toBigInt(cidr.address, cidr.family);
+  return fromBigInt((value >> hostBits) << hostBits, cidr.family);
+}
+
+const PASTE_PUB = 'paste one line of a .pub file, e.g. ~/.ssh/id_ed25519.pub';
+
+/** Checks an OpenSSH public key line; returns problem and fix, or undefined. */
+function sshKeyProblem(line: string): string | undefined {
+  if (/PRIVATE KEY/.test(line)) return 'a private key; never put it in the config, paste the public half (the .pub file)';
+  const [type, blob] = line.trim().split(/\s+/);
+  if (!SSH_KEY_TYPES.includes(type)) return `not an OpenSSH public key (${SSH_KEY_TYPES.join(', ')}); ${PASTE_PUB}`;
+  // The base64 blob starts with the key type again (RFC 4253 section 6.6).
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(blob ?? '') ? Buffer.from(blob, 'base64') : Buffer.alloc(0);
+  const length = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+  if (length < 0 || bytes.subarray(4, 4 + length).toString('latin1') !== type) return `no valid ${type} key data after the type (truncated or mangled?); ${PASTE_PUB}`;
+  return undefined;
+}
+
+function refTooOld(ref: string): boolean {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(ref);
+  if (!m) return false; // a commit or branch: the operator's call
+  const v = m.slice(1).map(Number);
+  const i = v.findIndex((n, k) => n !== MIN_NIXOS_ANYWHERE[k]);
+  return i >= 0 && v[i] < MIN_NIXOS_ANYWHERE[i];
+}
+
+function rules(host: MgmtHostSpec, path: string): Rule[] {
+  const { domains } = host;
+  const orgDomain = domains.sso.split('.').slice(1).join('.');
+  const under = (d: string) => d.endsWith(`.${orgDomain}`);
+  const retired = RETIRED_SERVER_TYPES[host.serverType];
+  return [
+    {
+      failed: !DNS_LABEL.test(host.name),
+      message: `${path}.name is "${host.name}": not a DNS label; use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen, e.g. "mgmt"`,
+    },
+    {
+      failed: !(HETZNER_LOCATIONS as readonly string[]).includes(host.location),
+      message: `${path}.location is "${host.location}": not a Hetzner Cloud location; use one of ${HETZNER_LOCATIONS.join(', ')}`,
+    },
+    {
+      failed: retired !== undefined,
+      message: `${path}.serverType is "${host.serverType}": retired, use ${retired}`,
+    },
+    {
+      failed: host.serverType.startsWith('cax'),
+      message: `${path}.serverType is "${host.serverType}": Arm64; disko and grub in nix/ are for x86 BIOS boot; use an x86 type, e.g. cx23`,
+    },
+    {
+      failed: retired === undefined && !host.serverType.startsWith('cax') && !X86_SERVER_TYPE.test(host.serverType),
+      message: `${path}.serverType is "${host.serverType}": not an x86 Hetzner type; use cx<NN>, cpx<NN> or ccx<NN>, e.g. cx23`,
+    },
+    {
+      failed: host.image !== undefined && host.image.trim() === '',
+      message: `${path}.image is empty: leave it unset for "debian-12" or name a Hetzner image`,
+    },
+    {
+      failed: host.adminSshKeys.length === 0,
+      message: `${path}.adminSshKeys is empty: add at least one OpenSSH public key, e.g. "ssh-ed25519 AAAA... you@example.org"`,
+    },
+    ...host.adminSshKeys.map((key, i) => {
+      const problem = sshKeyProblem(key);
+      return {
+        failed: problem !== undefined,
+        // Never echo key material that might be private.
+        message: `${path}.adminSshKeys[${i}] is ${/PRIVATE KEY/.test(key) ? '(not shown)' : `"${key.slice(0, 40)}${key.length > 40 ? '...' : ''}"`}: ${problem}`,
+      };
+    }),
+    {
+      failed: host.adminCidrs.length === 0,
+      message: `${path}.adminCidrs is empty: SSH (and so nixos-anywhere) would be unreachable; add your network, e.g. 203.0.113.0/24`,
+    },
+    ...host.adminCidrs.flatMap((value, i): Rule[] => {
+      const cidr = parseCidr(value);
+      if (cidr === undefined) {
+        return [{ failed: true, message: `${path}.adminCidrs[${i}] is "${value}": not a CIDR; write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32` }];
+      }
+      const network = networkOf(cidr);
+      return [
+        {
+          // The provider refuses "is not the start of the cidr block".
+          failed: toBigInt(network, cidr.family) !== toBigInt(cidr.address, cidr.family),
+          message: `${path}.adminCidrs[${i}] is "${value}": host bits set; write the network, ${network}/${cidr.prefix}, or one host as ${cidr.address}/${cidr.family === 4 ? 32 : 128}`,
+        },
+        {
+          failed: cidr.prefix === 0 && host.allowSshFromAnywhere !== true,
+          message: `${path}.adminCidrs[${i}] is "${value}": opens SSH to the whole Internet; list your admin networks, or set ${path}.allowSshFromAnywhere: true`,
+        },
+      ];
+    }),
+    ...(['opsBridge', 'sso', 'ldap'] as const).map((key) => ({
+      failed: !HOSTNAME.test(domains[key]),
+      message: `${path}.domains.${key} is "${domains[key]}": not a lowercase DNS name; e.g. ${key === 'opsBridge' ? 'ops' : key}.example.org`,
+    })),
+    {
+      failed: new Set([domains.opsBridge, domains.sso, domains.ldap]).size !== 3,
+      message: `${path}.domains has a name twice (${domains.opsBridge}, ${domains.sso}, ${domains.ldap}): each service needs its own virtual host`,
+    },
+    {
+      // nix/lib/facts.nix: the parent of domains.sso is Authelia's cookie
+      // domain, so the two protected vhosts must live under it.
+      failed: [domains.sso, orgDomain, domains.opsBridge, domains.ldap].every((d) => HOSTNAME.test(d)) && (!under(domains.opsBridge) || !under(domains.ldap)),
+      message: `${path}.domains: opsBridge (${domains.opsBridge}) and ldap (${domains.ldap}) must be under ${orgDomain}, the parent of domains.sso (Authelia's cookie domain)`,
+    },
+    {
+      failed: HOSTNAME.test(domains.sso) && !HOSTNAME.test(orgDomain),
+      message: `${path}.domains.sso is "${domains.sso}": must be a subdomain of the organisation domain, e.g. sso.example.org`,
+    },
+    {
+      failed: !HOSTNAME.test(EMAIL.exec(host.acmeEmail)?.[1]?.toLowerCase() ?? ''),
+      message: `${path}.acmeEmail is "${host.acmeEmail}": not an email address; Let's Encrypt needs a contact, e.g. ops@example.org`,
+    },
+    {
+      failed: host.nixosAnywhereRef !== undefined && refTooOld(host.nixosAnywhereRef),
+      message: `${path}.nixosAnywhereRef is "${host.nixosAnywhereRef}": before 1.11.0 nixos-anywhere cannot pass special_args to a flake in a git subdirectory (nix/); use "1.13.0" or leave it unset`,
+    },
+  ];
+}
+
+/** Every problem with the mgmt host spec (empty when valid). */
+export function validateMgmtHost(host: MgmtHostSpec, path = 'mgmt'): string[] {
+  return rules(host, path)
+    .filter((r) => r.failed)
+    .map((r) => r.message);
+}

@@ -1,0 +1,164 @@
+import { fleet } from '../../config/fleet';
+import { networkOf, parseCidr, validateMgmtHost } from '../../config/validate-mgmt';
+import { mgmtHost, withMgmt } from '../fixtures/mgmt-host';
+
+const ED25519 = mgmtHost.adminSshKeys[0];
+
+/** The single problem a change causes (and proof the fixture had none). */
+function problemsOf(change: Parameters<typeof withMgmt>[0]): string[] {
+  return validateMgmtHost(withMgmt(change));
+}
+
+describe('validateMgmtHost', () => {
+  test('default properties: the fixture and the shipped fleet are valid', () => {
+    expect(validateMgmtHost(mgmtHost)).toEqual([]);
+    expect(validateMgmtHost(fleet.mgmt)).toEqual([]);
+  });
+
+  test('reports every problem at once, under the given path', () => {
+    const problems = validateMgmtHost(withMgmt({ name: 'Bad_Name', location: 'mars1' }), 'fleet.mgmt');
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^fleet\.mgmt\.name is "Bad_Name"/);
+    expect(problems[1]).toMatch(/^fleet\.mgmt\.location is "mars1"/);
+  });
+
+  describe('name', () => {
+    test.each(['mgmt', 'mgmt-1', 'a'])('%s is a DNS label', (name) => expect(problemsOf({ name })).toEqual([]));
+    test.each(['Mgmt', 'mgmt_1', '-mgmt', 'mgmt.example.org', '', 'a'.repeat(64)])('%s is refused', (name) => {
+      expect(problemsOf({ name })).toEqual([expect.stringMatching(/^mgmt\.name is ".*": not a DNS label; use 1-63 lowercase letters/)]);
+    });
+  });
+
+  describe('location', () => {
+    test.each(['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin'])('%s is known', (location) => expect(problemsOf({ location })).toEqual([]));
+    test('an unknown location lists the known ones', () => {
+      expect(problemsOf({ location: 'fsn1-dc14' })).toEqual([
+        'mgmt.location is "fsn1-dc14": not a Hetzner Cloud location; use one of fsn1, nbg1, hel1, ash, hil, sin',
+      ]);
+    });
+  });
+
+  describe('serverType', () => {
+    test.each(['cx23', 'cx53', 'cpx22', 'cpx41', 'ccx13'])('%s is an x86 type', (serverType) => expect(problemsOf({ serverType })).toEqual([]));
+    test('cx22 is retired for cx23', () => {
+      expect(problemsOf({ serverType: 'cx22' })).toEqual(['mgmt.serverType is "cx22": retired, use cx23']);
+    });
+    test('Arm (cax) is refused: disko and grub here are x86 BIOS', () => {
+      expect(problemsOf({ serverType: 'cax21' })).toEqual([expect.stringMatching(/serverType is "cax21": Arm64; disko and grub .* x86 BIOS boot; use an x86 type, e.g. cx23/)]);
+    });
+    test.each(['CX23', 'cx2', 'm1.large', ''])('%s is not a Hetzner x86 type', (serverType) => {
+      expect(problemsOf({ serverType })).toEqual([expect.stringMatching(/not an x86 Hetzner type; use cx<NN>, cpx<NN> or ccx<NN>/)]);
+    });
+  });
+
+  describe('image', () => {
+    test('unset or named is fine', () => {
+      expect(problemsOf({ image: undefined })).toEqual([]);
+      expect(problemsOf({ image: 'debian-12' })).toEqual([]);
+    });
+    test('empty is refused', () => expect(problemsOf({ image: ' ' })).toEqual([expect.stringMatching(/^mgmt\.image is empty/)]));
+  });
+
+  describe('adminSshKeys', () => {
+    test('ed25519, ecdsa and rsa public keys are accepted', () => {
+      const rsa = `ssh-rsa ${Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('ssh-rsa'), Buffer.alloc(8)]).toString('base64')} rsa@example.org`;
+      expect(problemsOf({ adminSshKeys: [ED25519, mgmtHost.adminSshKeys[1], rsa] })).toEqual([]);
+    });
+    test('at least one is required', () => {
+      expect(problemsOf({ adminSshKeys: [] })).toEqual([expect.stringMatching(/^mgmt\.adminSshKeys is empty: add at least one OpenSSH public key/)]);
+    });
+    test('an unknown key type is refused with its index', () => {
+      expect(problemsOf({ adminSshKeys: [ED25519, 'ssh-dss AAAAB3NzaC1kc3M= old@example.org'] })).toEqual([
+        expect.stringMatching(/^mgmt\.adminSshKeys\[1\] is "ssh-dss .*": not an OpenSSH public key .*paste one line of a \.pub file/),
+      ]);
+    });
+    test('a truncated key or a key whose data names another type is refused', () => {
+      const mislabeled = ED25519.replace('ssh-ed25519', 'ssh-rsa');
+      expect(problemsOf({ adminSshKeys: ['ssh-ed25519 AAAA', mislabeled] })).toEqual([
+        expect.stringMatching(/adminSshKeys\[0\] .*: no valid ssh-ed25519 key data after the type/),
+        expect.stringMatching(/adminSshKeys\[1\] .*: no valid ssh-rsa key data after the type/),
+      ]);
+    });
+    test('a private key is refused and not echoed', () => {
+      const privateKey = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+      const [message] = problemsOf({ adminSshKeys: [privateKey] });
+      expect(message).toMatch(/^mgmt\.adminSshKeys\[0\] is \(not shown\): a private key; .* paste the public half/);
+      expect(message).not.toContain('b3Bl');
+    });
+  });
+
+  describe('adminCidrs', () => {
+    test('IPv4 and IPv6 networks and single hosts are accepted', () => {
+      expect(problemsOf({ adminCidrs: ['203.0.113.0/24', '198.51.100.7/32', '2001:db8:1::/48', '2001:db8::1/128'] })).toEqual([]);
+    });
+    test('at least one is required', () => {
+      expect(problemsOf({ adminCidrs: [] })).toEqual([expect.stringMatching(/^mgmt\.adminCidrs is empty: SSH .* unreachable/)]);
+    });
+    test('a malformed CIDR names its index and the expected form', () => {
+      expect(problemsOf({ adminCidrs: ['203.0.113.0/24', '10.0.0/8'] })).toEqual([
+        'mgmt.adminCidrs[1] is "10.0.0/8": not a CIDR; write it as address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32',
+      ]);
+    });
+    test.each(['203.0.113.0', '203.0.113.0/33', '2001:db8::/129', '2001:db8::/x', 'fe80::1%eth0/64', 'example.org/24'])('%s is not a CIDR', (cidr) => {
+      expect(problemsOf({ adminCidrs: [cidr] })).toEqual([expect.stringMatching(/not a CIDR/)]);
+    });
+    test('host bits set are refused with the network to write instead', () => {
+      expect(problemsOf({ adminCidrs: ['203.0.113.5/24', '2001:db8::1/32'] })).toEqual([
+        'mgmt.adminCidrs[0] is "203.0.113.5/24": host bits set; write the network, 203.0.113.0/24, or one host as 203.0.113.5/32',
+        'mgmt.adminCidrs[1] is "2001:db8::1/32": host bits set; write the network, 2001:db8::/32, or one host as 2001:db8::1/128',
+      ]);
+    });
+    test.each(['0.0.0.0/0', '::/0'])('%s is refused unless allowSshFromAnywhere', (cidr) => {
+      expect(problemsOf({ adminCidrs: [cidr] })).toEqual([expect.stringMatching(/opens SSH to the whole Internet; .* set mgmt\.allowSshFromAnywhere: true/)]);
+      expect(problemsOf({ adminCidrs: [cidr], allowSshFromAnywhere: true })).toEqual([]);
+    });
+  });
+
+  describe('domains', () => {
+    test('each must be a lowercase DNS name', () => {
+      expect(problemsOf({ domains: { ...mgmtHost.domains, ldap: 'LDAP example' } })).toEqual([
+        expect.stringMatching(/^mgmt\.domains\.ldap is "LDAP example": not a lowercase DNS name; e\.g\. ldap\.example\.org/),
+      ]);
+    });
+    test('each service needs its own name', () => {
+      expect(problemsOf({ domains: { ...mgmtHost.domains, ldap: 'sso.example.org' } })).toEqual([expect.stringMatching(/^mgmt\.domains has a name twice/)]);
+    });
+    test('sso must be a subdomain of the organisation domain', () => {
+      expect(problemsOf({ domains: { ...mgmtHost.domains, sso: 'example.org' } })).toEqual([
+        'mgmt.domains.sso is "example.org": must be a subdomain of the organisation domain, e.g. sso.example.org',
+      ]);
+    });
+    test('opsBridge and ldap must be under the parent of sso (the Authelia cookie domain)', () => {
+      expect(problemsOf({ domains: { ...mgmtHost.domains, ldap: 'ldap.example.net' } })).toEqual([
+        expect.stringMatching(/^mgmt\.domains: .* ldap \(ldap\.example\.net\) must be under example\.org/),
+      ]);
+      expect(problemsOf({ domains: { opsBridge: 'ops.corp.example.org', sso: 'sso.example.org', ldap: 'ldap.example.org' } })).toEqual([]);
+    });
+  });
+
+  describe('acmeEmail', () => {
+    test.each(['ops@example.org', 'first.last+acme@mail.example.org'])('%s is accepted', (acmeEmail) => expect(problemsOf({ acmeEmail })).toEqual([]));
+    test.each(['ops', 'ops@', '@example.org', 'ops@localhost', 'o ps@example.org'])('%s is refused', (acmeEmail) => {
+      expect(problemsOf({ acmeEmail })).toEqual([expect.stringMatching(/^mgmt\.acmeEmail is ".*": not an email address/)]);
+    });
+  });
+
+  describe('nixosAnywhereRef', () => {
+    test.each(['1.11.0', '1.13.0', '2.0.0', 'main', 'bad98b0685cf47eaeadcaf6787da8b51cf025693'])('%s is accepted', (nixosAnywhereRef) => {
+      expect(problemsOf({ nixosAnywhereRef })).toEqual([]);
+    });
+    test.each(['1.9.0', '1.10.0', '0.99.0'])('%s cannot pass special_args to the flake in nix/', (nixosAnywhereRef) => {
+      expect(problemsOf({ nixosAnywhereRef })).toEqual([expect.stringMatching(/before 1\.11\.0 .* special_args .* use "1\.13\.0"/)]);
+    });
+  });
+});
+
+describe('parseCidr / networkOf', () => {
+  test.each([
+    ['203.0.113.77/24', '203.0.113.0'],
+    ['203.0.113.77/0', '0.0.0.0'],
+    ['2001:db8:aa:bb::1/48', '2001:db8:aa::'],
+    ['::ffff:192.0.2.1/120', '::ffff:c000:200'],
+    ['2001:db8::1/128', '2001:db8::1'],
+  ])('%s is in network %s', (cidr, network) => expect(networkOf(parseCidr(cidr)!)).toBe(network));
+});
