@@ -12,9 +12,12 @@ export interface HarmonyAccountProps {
   readonly agentNamespace: string;
   /** The agent's nkey seed, a sensitive Terraform expression. */
   readonly agentSeed: string;
+  /** The provisioning identity's seed, for the in-cluster job that provisions the bucket. */
+  readonly provisionerSeed: string;
 }
 
 export const AGENT_SECRET = 'harmony-agent-nkey';
+export const PROVISIONER_SECRET = 'harmony-provisioner-nkey';
 export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
 
 /**
@@ -26,6 +29,7 @@ export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
 export class HarmonyAccount extends Construct {
   readonly accountsSecret: SecretV1;
   readonly agentSecret: SecretV1;
+  readonly provisionerSecret: SecretV1;
 
   constructor(scope: Construct, id: string, props: HarmonyAccountProps) {
     super(scope, id);
@@ -41,6 +45,11 @@ export class HarmonyAccount extends Construct {
     this.agentSecret = new SecretV1(this, 'agent-seed', {
       metadata: { name: AGENT_SECRET, namespace: agentNamespace.metadata.name },
       data: { 'agent.nk': props.agentSeed },
+    });
+    // Beside the servers, not in the agent's namespace: only the provisioning job mounts it.
+    this.provisionerSecret = new SecretV1(this, 'provisioner-seed', {
+      metadata: { name: PROVISIONER_SECRET, namespace: props.natsNamespace },
+      data: { 'provisioner.nk': props.provisionerSeed },
     });
   }
 }

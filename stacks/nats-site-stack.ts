@@ -50,6 +50,7 @@ export class NatsSiteStack extends TerraformStack {
       accounts,
       agentNamespace: agentNamespace(fleet),
       agentSeed: secrets.agentSeed,
+      provisionerSeed: secrets.provisionerSeed,
     });
     nats.release.dependsOn = [...(nats.release.dependsOn ?? []), account.accountsSecret.fqn];
 

@@ -14,9 +14,10 @@ export const SITE_VARIABLES = {
   tlsKey: 'nats_tls_key',
   caCert: 'nats_ca_cert',
   agentSeed: 'harmony_agent_seed',
+  provisionerSeed: 'harmony_provisioner_seed',
 } as const;
 
-export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string } {
+export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string; readonly provisionerSeed: string } {
   const variable = (name: string, description: string) =>
     new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
   return {
@@ -26,5 +27,6 @@ export function siteVariables(scope: Construct): SiteSecretValues & { readonly a
     tlsKey: variable(SITE_VARIABLES.tlsKey, "Private key of this site's certificate (PEM)."),
     caCert: variable(SITE_VARIABLES.caCert, 'The fleet CA certificate (PEM).'),
     agentSeed: variable(SITE_VARIABLES.agentSeed, "The Harmony agent's nkey seed."),
+    provisionerSeed: variable(SITE_VARIABLES.provisionerSeed, "The provisioning identity's nkey seed (creates and updates the KV bucket)."),
   };
 }

@@ -1,0 +1,126 @@
+import { createUser } from 'nkeys.js';
+import type { Fleet, ServiceIdentitySpec } from '../../config/types';
+import { validateFleet } from '../../config/validate';
+import { exampleFleet, exampleIdentities, generatedFleet, withSite } from '../fixtures/fleet';
+
+const problems = (fleet: Fleet, keys = exampleIdentities) => validateFleet(fleet, keys);
+const withAccount = (change: Partial<Fleet['account']>): Fleet => ({ ...exampleFleet, account: { ...exampleFleet.account, ...change } });
+const withKv = (change: Partial<Fleet['account']['kv']>): Fleet => withAccount({ kv: { ...exampleFleet.account.kv, ...change } });
+const withGateway = (i: number, change: Partial<Fleet['sites'][number]['gateway']>, base = exampleFleet) => withSite(i, { gateway: { ...base.sites[i].gateway, ...change } }, base);
+const withService = (service: ServiceIdentitySpec): [Fleet, typeof exampleIdentities] => [
+  withAccount({ services: [service] }),
+  { ...exampleIdentities, [service.name]: [createUser().getPublicKey()] },
+];
+
+describe('validateFleet', () => {
+  test('default properties: the shipped example fleet is valid', () => {
+    expect(problems(exampleFleet)).toEqual([]);
+  });
+
+  test('generated fleets of 3 to 30 sites are valid', () => {
+    for (const n of [3, 10, 30]) expect(problems(generatedFleet(n))).toEqual([]);
+  });
+
+  test('reports every problem at once, not the first only', () => {
+    const bad = withSite(0, { name: 'Site_1', nodes: 1 }, { ...exampleFleet, sites: exampleFleet.sites.slice(0, 2) });
+    const found = problems(bad);
+    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^sites has 2 entries/), expect.stringMatching(/^sites\[0\]\.name is "Site_1"/), expect.stringMatching(/^sites\[0\]\.nodes is 1/)]));
+  });
+
+  describe('sites', () => {
+    test('fewer than 3 sites', () => expect(problems({ ...exampleFleet, sites: exampleFleet.sites.slice(0, 2) })).toContainEqual(expect.stringMatching(/sites has 2 entries: .*at least 3 sites.*meta quorum/)));
+    test('duplicate site names', () => expect(problems(withSite(1, { name: 'site-1' }))).toContainEqual(expect.stringMatching(/the name "site-1" is used more than once/)));
+    test('a name that is not a DNS label', () => expect(problems(withSite(2, { name: 'Site 3' }))).toContainEqual('sites[2].name is "Site 3": not a DNS label; use lowercase letters, digits and \'-\', at most 63 characters, e.g. "site-1"'));
+    test('fewer than 3 nodes', () => expect(problems(withSite(2, { nodes: 1 }))).toContainEqual('sites[2].nodes is 1: a JetStream site needs at least 3 servers for R=3; set nodes: 3'));
+    test('empty kubeconfig path and context', () => {
+      const found = problems(withSite(0, { kubernetes: { configPath: '', context: '' } }));
+      expect(found).toContainEqual(expect.stringMatching(/sites\[0\]\.kubernetes\.configPath is empty/));
+      expect(found).toContainEqual(expect.stringMatching(/sites\[0\]\.kubernetes\.context is empty/));
+    });
+    test('a namespace that is not a DNS label', () => expect(problems(withSite(0, { namespace: 'NATS' }))).toContainEqual(expect.stringMatching(/sites\[0\]\.namespace is "NATS"/)));
+    test('a malformed gateway host', () => expect(problems(withGateway(1, { advertiseHost: 'gw..example' }))).toContainEqual(expect.stringMatching(/sites\[1\]\.gateway\.advertiseHost is "gw\.\.example": not a host name or IP address/)));
+    test('a malformed extra host', () => expect(problems(withGateway(1, { extraHosts: ['300.1.1.1 '] }))).toContainEqual(expect.stringMatching(/sites\[1\]\.gateway\.extraHosts\[0\]/)));
+    test('a port out of range', () => expect(problems(withGateway(0, { port: 70000 }))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.port is 70000: not a TCP port/)));
+    test('a NodePort outside 30000-32767', () => expect(problems(withGateway(0, { exposure: 'NodePort', port: 7222 }))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.port is 7222 with exposure NodePort: .*30000-32767/)));
+    test('a NodePort inside the range is fine', () => expect(problems(withGateway(0, { exposure: 'NodePort', port: 30722 }))).toEqual([]));
+    test('two sites on the same gateway host:port', () => expect(problems(withGateway(1, { advertiseHost: 'nats-gw.site-1.example.org' }))).toContainEqual(expect.stringMatching(/sites\[1\]\.gateway: nats-gw\.site-1\.example\.org:7222 is already the gateway address of another site/)));
+    test('the same host on another port is fine', () => expect(problems(withGateway(1, { advertiseHost: 'nats-gw.site-1.example.org', port: 7223 }))).toEqual([]));
+    test('a malformed storage size', () => expect(problems(withSite(0, { storage: { size: '20GB' } }))).toContainEqual('sites[0].storage.size is "20GB": not a binary quantity; write a binary quantity such as 512Mi or 20Gi'));
+    test('malformed resources', () => {
+      const found = problems(withSite(0, { resources: { cpu: 'lots', memory: '1G' } }));
+      expect(found).toContainEqual(expect.stringMatching(/sites\[0\]\.resources\.cpu is "lots"/));
+      expect(found).toContainEqual(expect.stringMatching(/sites\[0\]\.resources\.memory is "1G"/));
+    });
+  });
+
+  describe('gateway security', () => {
+    const plain = (base: Fleet, isPrivate: boolean) => ({ ...base, sites: base.sites.map((s) => ({ ...s, gateway: { ...s.gateway, tls: false, private: isPrivate } })) });
+    test('a public gateway without TLS is refused', () => expect(problems(plain(exampleFleet, false))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.tls is false on a public address: .*mutual TLS/)));
+    test('private: true with a public IP is refused', () => expect(problems(plain(exampleFleet, true))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.private is true but 192\.0\.2\.11 is a public address/)));
+    test('a private network may run without TLS', () => {
+      const privateFleet = { ...exampleFleet, sites: exampleFleet.sites.map((s, i) => ({ ...s, gateway: { advertiseHost: `10.0.${i}.10`, tls: false, private: true } })) };
+      expect(problems(privateFleet)).toEqual([]);
+    });
+    test('TLS is all-or-nothing across sites', () => expect(problems(withGateway(0, { advertiseHost: '10.0.0.10', extraHosts: [], tls: false, private: true }))).toContainEqual(expect.stringMatching(/gateway\.tls differs between sites: gateway TLS is all-or-nothing/)));
+  });
+
+  describe('account', () => {
+    test('JetStream on the system account is refused', () => expect(problems(withAccount({ name: 'SYS' }))).toContainEqual(expect.stringMatching(/account\.name is "SYS": the system account cannot have JetStream/)));
+    test('malformed limits', () => {
+      const found = problems(withAccount({ jetstream: { maxMemory: '1 Gi', maxFile: '16Gi', maxStreams: 0, maxConsumers: 1.5 } }));
+      expect(found).toContainEqual(expect.stringMatching(/account\.jetstream\.maxMemory is "1 Gi"/));
+      expect(found).toContainEqual(expect.stringMatching(/account\.jetstream\.maxStreams is 0/));
+      expect(found).toContainEqual(expect.stringMatching(/account\.jetstream\.maxConsumers is 1\.5/));
+    });
+    test('an agent namespace that is not a DNS label', () => expect(problems(withAccount({ agentNamespace: 'Harmony' }))).toContainEqual(expect.stringMatching(/account\.agentNamespace is "Harmony"/)));
+  });
+
+  describe('service identities', () => {
+    test('a least-privilege service is fine', () => expect(problems(...withService({ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*', '_INBOX.>'] }))).toEqual([]));
+    test.each(['$JS.>', '$JS.API.>', '$JS.API.STREAM.>', '$JS.API.CONSUMER.>', '>'])('holding %s is refused', (subject) =>
+      expect(problems(...withService({ name: 'greedy', publish: [subject], subscribe: [] }))).toContainEqual(expect.stringMatching(/account\.services\[0\]\.publish\[0\] is ".*": it grants JetStream management/)),
+    );
+    test('an empty permission list is refused', () => expect(problems(...withService({ name: 'idle', publish: [], subscribe: [] }))).toContainEqual(expect.stringMatching(/account\.services\[0\] \(idle\) has empty publish and subscribe lists/)));
+    test('a malformed subject', () => expect(problems(...withService({ name: 'typo', publish: ['orders..new'], subscribe: [] }))).toContainEqual(expect.stringMatching(/account\.services\[0\]\.publish\[0\] is "orders\.\.new": not a NATS subject/)));
+    test('a built-in identity name is reserved', () => expect(problems(...withService({ name: 'agent', publish: ['x'], subscribe: [] }))).toContainEqual(expect.stringMatching(/account\.services\[0\]\.name is "agent": reserved/)));
+  });
+
+  describe('identities (config/identities.json)', () => {
+    test('a missing key', () => expect(problems(exampleFleet, { ...exampleIdentities, monitor: [] })).toContainEqual(expect.stringMatching(/no public key for identity "monitor"; run `npm run keys -- init`/)));
+    test('three keys for one identity', () => {
+      const keys = { ...exampleIdentities, agent: [...exampleIdentities.agent, exampleIdentities.monitor[0], exampleIdentities.provisioner[0]] };
+      expect(problems(exampleFleet, keys)).toContainEqual(expect.stringMatching(/lists 3 keys for "agent": at most 2/));
+    });
+    test('a seed pasted instead of a public key is refused without echoing it', () => {
+      const seed = new TextDecoder().decode(createUser().getSeed());
+      const found = problems(exampleFleet, { ...exampleIdentities, agent: [seed] });
+      expect(found).toContainEqual(expect.stringMatching(/"agent"\[0\] is not an nkey user public key/));
+      expect(found.join('\n')).not.toContain(seed);
+    });
+    test('keys for an undeclared identity', () => expect(problems(exampleFleet, { ...exampleIdentities, ghost: exampleIdentities.agent })).toContainEqual(expect.stringMatching(/keys for "ghost", which the fleet does not declare/)));
+  });
+
+  describe('KV bucket', () => {
+    test('an unknown home site', () => expect(problems(withKv({ homeSite: 'site-9' }))).toContainEqual('account.kv.homeSite is "site-9": no site has that name; use one of "site-1", "site-2", "site-3"'));
+    test('more replicas than the home site has servers', () => expect(problems(withKv({ replicas: 4 }))).toContainEqual(expect.stringMatching(/account\.kv\.replicas is 4: must be 1 to the home site's node count \(3\)/)));
+    test('history out of range', () => expect(problems(withKv({ history: 100 }))).toContainEqual(expect.stringMatching(/account\.kv\.history is 100/)));
+    test('a malformed bucket name', () => expect(problems(withKv({ bucket: 'harmony.kv' }))).toContainEqual(expect.stringMatching(/account\.kv\.bucket is "harmony\.kv"/)));
+    test('the bucket and its mirrors must fit the account file limit', () =>
+      expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '4Gi' } }))).toContainEqual(
+        'account.jetstream.maxFile is 4Gi but the bucket reserves 10240Mi (3 x 2Gi in site-1 + 1 x 2Gi in site-2 + 1 x 2Gi in site-3); raise maxFile to at least 10240Mi or lower account.kv.maxBytes',
+      ));
+    test('the bucket must fit each PVC that holds a replica', () => expect(problems(withSite(1, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[1\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\).*mirror/)));
+    test('the bucket and its mirrors must fit maxStreams', () => expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxStreams: 2 } }))).toContainEqual(expect.stringMatching(/maxStreams is 2 but the bucket and its mirrors are 3 streams/)));
+    test('a value larger than the bucket', () => expect(problems(withKv({ maxValueSize: '4Gi' }))).toContainEqual(expect.stringMatching(/maxValueSize \(4Gi\) exceeds account\.kv\.maxBytes/)));
+  });
+
+  describe('backend', () => {
+    test('an S3 backend needs a bucket, an https endpoint and a region', () => {
+      const found = problems({ ...exampleFleet, backend: { type: 's3', bucket: '', endpoint: 'http://x', region: '' } });
+      expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/backend\.bucket is empty/), expect.stringMatching(/backend\.endpoint is "http:\/\/x"/), expect.stringMatching(/backend\.region is empty/)]));
+    });
+    test('a local state dir outside the repo', () => expect(problems({ ...exampleFleet, backend: { type: 'local', dir: '/var/state' } })).toContainEqual(expect.stringMatching(/backend\.dir is "\/var\/state"/)));
+  });
+
+  test('mgmt problems are reported with the rest', () => expect(problems({ ...exampleFleet, mgmt: { ...exampleFleet.mgmt, adminSshKeys: [] } })).toContainEqual(expect.stringMatching(/^mgmt\.adminSshKeys/)));
+});
