@@ -8,6 +8,9 @@ import type { IdentityKeys } from './nats/accounts';
  */
 export const IDENTITIES_FILE = join(__dirname, '..', 'config', 'identities.json');
 
+/** The identities file main.ts reads: HARMONY_IDENTITIES_FILE overrides it (tests, trying a change). */
+export const identitiesFile = (): string => process.env.HARMONY_IDENTITIES_FILE ?? IDENTITIES_FILE;
+
 export function readIdentities(file: string = IDENTITIES_FILE): IdentityKeys {
   let parsed: unknown;
   try {

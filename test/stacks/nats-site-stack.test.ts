@@ -1,0 +1,100 @@
+import { Testing } from 'cdktf';
+import type { Fleet } from '../../config/types';
+import { ACCOUNTS_CHECKSUM_ANNOTATION } from '../../constructs/harmony-account';
+import { renderAccounts } from '../../lib/nats/accounts';
+import { NATS_CHART, siteHelmValues } from '../../lib/nats/helm-values';
+import { NatsSiteStack } from '../../stacks/nats-site-stack';
+import { SITE_VARIABLES } from '../../stacks/site-variables';
+import { exampleFleet, exampleIdentities, withSite } from '../fixtures/fleet';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+function synth(fleet: Fleet = exampleFleet, index = 0): Json {
+  const app = Testing.app();
+  return JSON.parse(Testing.synth(new NatsSiteStack(app, `nats-${fleet.sites[index].name}`, { fleet, site: fleet.sites[index], identities: exampleIdentities })));
+}
+const one = (tf: Json, type: string, name?: string): Json => {
+  const blocks = Object.values(tf.resource[type] ?? {}) as Json[];
+  const found = name ? blocks.filter((b) => b.metadata?.name === name) : blocks;
+  if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ''}, got ${found.length}`);
+  return found[0];
+};
+
+describe('NatsSiteStack', () => {
+  const tf = synth();
+
+  test('matches the snapshot', () => {
+    expect(tf).toMatchSnapshot();
+  });
+
+  test("providers target the site's own kubeconfig and context; helm takes kubernetes as an object", () => {
+    expect(tf.provider.kubernetes).toEqual([{ config_path: '~/.kube/site-1.yaml', config_context: 'site-1' }]);
+    expect(tf.provider.helm[0].kubernetes).toEqual({ config_path: '~/.kube/site-1.yaml', config_context: 'site-1' });
+  });
+
+  test('a repo-relative kubeconfig path is made relative to the stack directory', () => {
+    const t = synth(withSite(0, { kubernetes: { configPath: 'kube/site-1.yaml', context: 'c' } }));
+    expect(t.provider.kubernetes[0].config_path).toBe('../../../kube/site-1.yaml');
+  });
+
+  test('the release is the pinned official chart with values derived from the fleet, not waiting for readiness', () => {
+    const release = one(tf, 'helm_release');
+    expect(release).toMatchObject({ name: 'nats', chart: 'nats', repository: NATS_CHART.repository, version: NATS_CHART.version, wait: false });
+    expect(JSON.parse(release.values[0])).toEqual(siteHelmValues(exampleFleet, exampleFleet.sites[0]));
+    expect(release.depends_on).toHaveLength(3);
+  });
+
+  test('secrets are fed from sensitive variables only', () => {
+    for (const name of Object.values(SITE_VARIABLES)) expect(tf.variable[name]).toMatchObject({ type: 'string', sensitive: true, nullable: false });
+    expect(one(tf, 'kubernetes_secret_v1', 'nats-tls').data).toEqual({
+      'tls.crt': '${var.nats_tls_cert}',
+      'tls.key': '${var.nats_tls_key}',
+      'ca.crt': '${var.nats_ca_cert}',
+    });
+    expect(one(tf, 'kubernetes_secret_v1', 'nats-auth').data).toEqual({ 'route-password': '${var.nats_route_password}', 'gateway-password': '${var.nats_gateway_password}' });
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-agent-nkey').data).toEqual({ 'agent.nk': '${var.harmony_agent_seed}' });
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-provisioner-nkey').data).toEqual({ 'provisioner.nk': '${var.harmony_provisioner_seed}' });
+  });
+
+  test("the agent's seed lands in the agent namespace", () => {
+    expect(one(tf, 'kubernetes_namespace_v1', 'harmony')).toBeDefined();
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-agent-nkey').metadata.namespace).toMatch(/kubernetes_namespace_v1\..*\.metadata\[0\]\.name/);
+  });
+
+  test('the accounts Secret holds the rendered accounts and their checksum', () => {
+    const secret = one(tf, 'kubernetes_secret_v1', 'nats-accounts');
+    const accounts = renderAccounts(exampleFleet, exampleIdentities);
+    expect(secret.data['accounts.conf']).toBe(accounts.text);
+    expect(secret.metadata.annotations[ACCOUNTS_CHECKSUM_ANNOTATION]).toBe(accounts.checksum);
+    expect(tf.output.accounts_checksum.value).toBe(accounts.checksum);
+  });
+
+  test('every site carries the same account definition (no configuration drift)', () => {
+    const perSite = exampleFleet.sites.map((_, i) => one(synth(exampleFleet, i), 'kubernetes_secret_v1', 'nats-accounts'));
+    expect(new Set(perSite.map((s) => s.metadata.annotations[ACCOUNTS_CHECKSUM_ANNOTATION])).size).toBe(1);
+    expect(new Set(perSite.map((s) => s.data['accounts.conf'])).size).toBe(1);
+  });
+
+  test('the gateway Service exposes only the gateway port and publishes not-ready pods', () => {
+    const service = one(tf, 'kubernetes_service_v1', 'nats-gateway');
+    expect(service.spec).toMatchObject({ type: 'LoadBalancer', publish_not_ready_addresses: true });
+    expect(service.spec.port).toEqual([{ name: 'gateway', port: 7222, target_port: 'gateway' }]);
+    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' });
+  });
+
+  test('NodePort exposure puts the fleet port on the node port', () => {
+    const t = synth(withSite(0, { gateway: { ...exampleFleet.sites[0].gateway, exposure: 'NodePort', port: 30722 } }));
+    expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.port).toEqual([{ name: 'gateway', port: 7222, target_port: 'gateway', node_port: 30722 }]);
+  });
+
+  test('outputs name the gateway peers: every other site', () => {
+    expect(tf.output.gateway_peers.value).toEqual(['site-2', 'site-3']);
+    expect(tf.output.gateway_advertise.value).toBe('nats-gw.site-1.example.org:7222');
+  });
+
+  test('nothing private is synthesized', () => {
+    const text = JSON.stringify(tf);
+    expect(text).not.toMatch(/PRIVATE KEY|S[OAUXNC][A-Z2-7]{56}|AGE-SECRET-KEY/);
+  });
+});
