@@ -1,0 +1,301 @@
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Fleet, SiteSpec } from '../../config/types';
+import { expandHome, IDENTITY_ENV } from '../secrets/age';
+import type { SecretMaterial } from '../secrets/material';
+import { siteTfVars } from '../secrets/tf-vars';
+
+/**
+ * The pure half of `npm run deploy` / `npm run plan` (scripts/deploy.ts):
+ * argument checking, which preconditions apply to which stack, the child
+ * process's environment and command line. Nothing here runs a process or
+ * reads a file: the script passes in what it observed (git status, the
+ * environment, which files are readable, which programs are installed).
+ *
+ * Every message built here names variables, files, stacks and programs,
+ * never a value from the environment or the secrets store.
+ */
+
+/** Stack names as stacks/fleet-app.ts builds them; kept literal so this module does not load cdktf (a test checks they agree). */
+export const MGMT_STACK_NAME = 'mgmt';
+export const siteStackNameOf = (site: Pick<SiteSpec, 'name'>): string => `nats-${site.name}`;
+
+/** Paths whose uncommitted changes would make a deploy differ from what is in git. */
+export const GUARDED_PATHS = ['config', 'nix', 'secrets'] as const;
+
+/** Where the repository sits, from this file. */
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** Exit status of a refusal (distinct from Terraform's 1), so CI can tell "refused" from "failed". */
+export const REFUSED_EXIT = 3;
+
+export type StackTarget = { readonly kind: 'mgmt'; readonly stack: string } | { readonly kind: 'site'; readonly stack: string; readonly site: SiteSpec };
+
+export type OperateCommand = 'deploy' | 'plan' | 'terraform' | 'check';
+const COMMANDS: readonly OperateCommand[] = ['deploy', 'plan', 'terraform', 'check'];
+
+export interface OperateArgs {
+  readonly command: OperateCommand;
+  readonly stack: string;
+  readonly allowDirty: boolean;
+  /** Arguments after `--`, passed to cdktf (deploy, plan) or terraform (terraform) unchanged. */
+  readonly passThrough: readonly string[];
+}
+
+/** A deploy that must not start; `problems` are complete sentences, secret-free. */
+export class DeployRefusal extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? `refusing: ${problems[0]}` : `refusing, ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'DeployRefusal';
+  }
+}
+
+export const USAGE = [
+  'usage: npm run deploy -- <stack> [--allow-dirty] [-- <cdktf deploy options>]',
+  '       npm run plan -- <stack> [--allow-dirty] [-- <cdktf diff options>]',
+  '       ts-node scripts/deploy.ts terraform <stack> [--allow-dirty] -- <terraform arguments>   (CI: runs in cdktf.out/stacks/<stack>)',
+  '       ts-node scripts/deploy.ts check <stack> [--allow-dirty]                                (preconditions only)',
+  '       ts-node scripts/deploy.ts write-kubeconfigs                                            (CI: KUBECONFIG_<SITE> variables to the fleet paths)',
+].join('\n');
+
+/** Every deployable stack of the fleet, in the order stacks/fleet-app.ts adds them. */
+export const knownStacks = (fleet: Fleet): string[] => [MGMT_STACK_NAME, ...fleet.sites.map(siteStackNameOf)];
+
+export function resolveStack(fleet: Fleet, stack: string): StackTarget | undefined {
+  if (stack === MGMT_STACK_NAME) return { kind: 'mgmt', stack };
+  const site = fleet.sites.find((s) => siteStackNameOf(s) === stack);
+  return site ? { kind: 'site', stack, site } : undefined;
+}
+
+const unknownStack = (fleet: Fleet, stack: string): string =>
+  `unknown stack "${stack}"; the fleet (config/fleet.ts) has: ${knownStacks(fleet).join(', ')}`;
+
+/** `argv` is what follows the script name: `<command> <stack> [--allow-dirty] [-- ...]`. */
+export function parseOperateArgs(fleet: Fleet, argv: readonly string[]): OperateArgs {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as OperateCommand)) {
+    throw new DeployRefusal([`unknown command "${command ?? ''}"; one of ${COMMANDS.join(', ')}\n${USAGE}`]);
+  }
+  const dashDash = rest.indexOf('--');
+  const own = dashDash === -1 ? rest : rest.slice(0, dashDash);
+  const passThrough = dashDash === -1 ? [] : rest.slice(dashDash + 1);
+  const problems: string[] = [];
+  const options = own.filter((a) => a.startsWith('-'));
+  const positional = own.filter((a) => !a.startsWith('-'));
+  for (const option of options) {
+    if (option !== '--allow-dirty') problems.push(`unknown option "${option}" (cdktf or terraform options go after a separate \`--\`)\n${USAGE}`);
+  }
+  if (positional.length === 0) problems.push(`name the stack: one of ${knownStacks(fleet).join(', ')}\n${USAGE}`);
+  else if (positional.length > 1) problems.push(`one stack at a time (got ${positional.join(', ')}); DR rebuilds and deploys are per stack\n${USAGE}`);
+  else if (!resolveStack(fleet, positional[0])) problems.push(unknownStack(fleet, positional[0]));
+  if (command === 'terraform' && passThrough.length === 0) problems.push(`\`terraform\` needs the Terraform arguments after \`--\` (e.g. \`-- plan -input=false\`)`);
+  if (problems.length > 0) throw new DeployRefusal(problems);
+  return { command: command as OperateCommand, stack: positional[0], allowDirty: options.includes('--allow-dirty'), passThrough };
+}
+
+/** Paths `git status --porcelain` reports (renames: the new path). */
+export function dirtyPaths(porcelain: string): string[] {
+  return porcelain
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const path = line.slice(3);
+      const arrow = path.indexOf(' -> ');
+      return arrow === -1 ? path : path.slice(arrow + 4);
+    });
+}
+
+/** The arguments of the `git status` the script runs: porcelain, limited to the guarded paths. */
+export const GIT_STATUS_ARGS: readonly string[] = ['status', '--porcelain', '--untracked-files=all', '--', ...GUARDED_PATHS];
+
+/** What a stack needs before anything runs. */
+export interface StackRequirements {
+  /** Environment variables that must be non-empty. */
+  readonly env: readonly string[];
+  /** Programs that must be on the PATH. */
+  readonly commands: readonly string[];
+  /** Decrypt secrets/nats.age into `TF_VAR_*`. */
+  readonly decryptsStore: boolean;
+  /** The site's kubeconfig, resolved (site stacks). */
+  readonly kubeconfig?: string;
+}
+
+/** Where a fleet kubeconfig path points: `~/` is the home directory, relative paths are from the repo root. */
+export function resolveFleetPath(path: string, home: string = homedir(), repoRoot: string = REPO_ROOT): string {
+  if (path === '~' || path.startsWith('~/')) return join(home, path.slice(2));
+  return isAbsolute(path) ? path : resolve(repoRoot, path);
+}
+
+/**
+ * Which checks apply to which stack. Every stack needs the age identity: a
+ * site stack to decrypt the seed store into TF_VARs, mgmt for
+ * scripts/mgmt-extra-files.sh (it decrypts the host key nixos-anywhere
+ * installs). mgmt also needs HCLOUD_TOKEN for the hcloud provider and nix +
+ * jq for nixos-anywhere's build step, which runs on every plan.
+ */
+export function requirementsOf(target: StackTarget, home?: string, repoRoot?: string): StackRequirements {
+  if (target.kind === 'mgmt') return { env: [IDENTITY_ENV, 'HCLOUD_TOKEN'], commands: ['age', 'nix', 'jq'], decryptsStore: false };
+  return { env: [IDENTITY_ENV], commands: ['age'], decryptsStore: true, kubeconfig: resolveFleetPath(target.site.kubernetes.configPath, home, repoRoot) };
+}
+
+/** What the script observed; injected so the checks are testable. */
+export interface Observed {
+  /** `git status --porcelain` output for GUARDED_PATHS, or why it could not run. */
+  readonly gitStatus: string | { readonly error: string };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readable: (path: string) => boolean;
+  readonly hasCommand: (program: string) => boolean;
+  /** The working directory, to make a relative identity path absolute. */
+  readonly cwd: string;
+  /** For `terraform`: whether `cdktf.out/stacks/<stack>/cdk.tf.json` exists. */
+  readonly synthesized?: (stack: string) => boolean;
+  readonly home?: string;
+  readonly repoRoot?: string;
+}
+
+export interface Preflight {
+  readonly target: StackTarget;
+  /** The age identity as an absolute path: mgmt-extra-files.sh runs in a temporary directory and needs one. */
+  readonly identityFile: string;
+}
+
+/** Runs every check that applies to the stack and refuses with all problems at once. */
+export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Preflight {
+  const target = resolveStack(fleet, args.stack);
+  if (!target) throw new DeployRefusal([unknownStack(fleet, args.stack)]);
+  const needs = requirementsOf(target, seen.home, seen.repoRoot);
+  const problems: string[] = [];
+
+  if (!args.allowDirty) {
+    if (typeof seen.gitStatus !== 'string') {
+      problems.push(`cannot tell whether ${GUARDED_PATHS.map((p) => `${p}/`).join(', ')} are committed (git status failed: ${seen.gitStatus.error}); pass --allow-dirty to deploy anyway`);
+    } else {
+      const dirty = dirtyPaths(seen.gitStatus);
+      if (dirty.length > 0) {
+        const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
+        problems.push(
+          `uncommitted changes under ${GUARDED_PATHS.map((p) => `${p}/`).join(', ')} (${shown}): commit them first, so what is deployed is what is in git, or pass --allow-dirty`,
+        );
+      }
+    }
+  }
+
+  for (const name of needs.env) {
+    if (!seen.env[name]) {
+      problems.push(
+        name === IDENTITY_ENV
+          ? `${IDENTITY_ENV} is not set: export ${IDENTITY_ENV}=<your age identity file> (its public key must be in secrets/recipients.txt)` +
+              (target.kind === 'mgmt' ? '; the mgmt stack needs it for scripts/mgmt-extra-files.sh, which installs the host key' : '; it decrypts secrets/nats.age')
+          : `${name} is not set: export ${name} (a Hetzner Cloud API token with read/write access to the project)`,
+      );
+    }
+  }
+  const identity = seen.env[IDENTITY_ENV];
+  const identityFile = identity ? resolve(seen.cwd, expandHome(identity)) : '';
+  if (identity && !seen.readable(identityFile)) {
+    problems.push(`${IDENTITY_ENV} names ${identity}, which does not exist or is not readable`);
+  }
+  for (const program of needs.commands) {
+    if (!seen.hasCommand(program)) {
+      const why = program === 'age' ? 'it decrypts the secrets' : 'nixos-anywhere builds the NixOS system with it on every plan';
+      problems.push(`\`${program}\` is not on the PATH (${why})`);
+    }
+  }
+  if (needs.kubeconfig && !seen.readable(needs.kubeconfig)) {
+    const site = target.kind === 'site' ? target.site : undefined;
+    problems.push(
+      `the kubeconfig of ${site?.name} (${site?.kubernetes.configPath}, fleet sites[].kubernetes.configPath) does not exist or is not readable; ` +
+        `for a rebuilt site, write the new cluster's kubeconfig there with context "${site?.kubernetes.context}"`,
+    );
+  }
+  if (args.command === 'terraform' && seen.synthesized && !seen.synthesized(args.stack)) {
+    problems.push(`cdktf.out/stacks/${args.stack}/cdk.tf.json does not exist: run \`npx cdktf synth\` first`);
+  }
+  if (problems.length > 0) throw new DeployRefusal(problems);
+  return { target, identityFile };
+}
+
+/**
+ * The variables a stack's Terraform gets from the store: a site stack's
+ * sensitive inputs, nothing for mgmt. Secret values: for a child process's
+ * environment only.
+ */
+export function stackVars(target: StackTarget, material: SecretMaterial | undefined): Record<string, string> {
+  if (target.kind === 'mgmt') return {};
+  if (!material) throw new Error(`the ${target.stack} stack needs the decrypted secrets store`);
+  return siteTfVars(material, target.site.name);
+}
+
+/**
+ * The child's environment: the caller's, minus any inherited `TF_VAR_*` (the
+ * store alone decides the stack's inputs), plus `vars`, with the identity
+ * made absolute.
+ */
+export function childEnv(base: Readonly<Record<string, string | undefined>>, vars: Readonly<Record<string, string>>, identityFile: string): Record<string, string> {
+  const kept = Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TF_VAR_'));
+  return { ...Object.fromEntries(kept), ...vars, [IDENTITY_ENV]: identityFile };
+}
+
+export interface ChildCommand {
+  readonly program: string;
+  readonly args: readonly string[];
+}
+
+/** What runs: cdktf for deploy/plan (it synthesizes first), terraform in the synthesized stack directory for CI. */
+export function childCommand(args: OperateArgs, synthDir = 'cdktf.out'): ChildCommand | undefined {
+  switch (args.command) {
+    case 'deploy':
+      return { program: 'npx', args: ['cdktf', 'deploy', args.stack, ...args.passThrough] };
+    case 'plan':
+      return { program: 'npx', args: ['cdktf', 'diff', args.stack, ...args.passThrough] };
+    case 'terraform':
+      return { program: 'terraform', args: [`-chdir=${join(synthDir, 'stacks', args.stack)}`, ...args.passThrough] };
+    case 'check':
+      return undefined;
+  }
+}
+
+/** The repository secret (and CI environment variable) holding a site's kubeconfig: `KUBECONFIG_SITE_1` for `site-1`. */
+export const kubeconfigSecretName = (site: string): string => `KUBECONFIG_${site.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+export interface KubeconfigWrite {
+  readonly path: string;
+  readonly sites: readonly string[];
+  /** The secret's value: write it to `path`, never print it. */
+  readonly content: string;
+}
+
+export interface KubeconfigPlan {
+  readonly writes: readonly KubeconfigWrite[];
+  /** Sites whose variable is unset: their plan is reported as refused. */
+  readonly missing: readonly { readonly site: string; readonly variable: string }[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * CI: where each site's kubeconfig secret goes. Sites sharing a configPath
+ * (one kubeconfig with several contexts) must have identical secrets.
+ */
+export function planKubeconfigs(fleet: Fleet, env: Readonly<Record<string, string | undefined>>, home?: string, repoRoot?: string): KubeconfigPlan {
+  const byPath = new Map<string, { sites: string[]; content: string; variable: string }>();
+  const missing: { site: string; variable: string }[] = [];
+  const problems: string[] = [];
+  for (const site of fleet.sites) {
+    const variable = kubeconfigSecretName(site.name);
+    const content = env[variable];
+    if (!content) {
+      missing.push({ site: site.name, variable });
+      continue;
+    }
+    const path = resolveFleetPath(site.kubernetes.configPath, home, repoRoot);
+    const seen = byPath.get(path);
+    if (!seen) byPath.set(path, { sites: [site.name], content, variable });
+    else if (seen.content !== content) {
+      problems.push(`${seen.variable} and ${variable} differ but both sites use ${site.kubernetes.configPath}: sites sharing a kubeconfig file need the same secret (one kubeconfig with both contexts)`);
+    } else seen.sites.push(site.name);
+  }
+  return { writes: [...byPath].map(([path, w]) => ({ path, sites: w.sites, content: w.content })), missing, problems };
+}
+
+/** Directories `planKubeconfigs` writes into (for the script's mkdir). */
+export const kubeconfigDirs = (plan: KubeconfigPlan): string[] => [...new Set(plan.writes.map((w) => dirname(w.path)))];

@@ -1,0 +1,118 @@
+/**
+ * `npm run deploy -- <stack>` and `npm run plan -- <stack>`: checks the
+ * preconditions (lib/operate/deploy-plan.ts), decrypts secrets/nats.age with
+ * the operator's age identity into `TF_VAR_*` for the child process only,
+ * and runs `cdktf deploy|diff <stack>`. CI uses two more commands: `check`
+ * and `terraform` (scripts/ci-plan.sh), and `write-kubeconfigs`.
+ *
+ * Prints only to stderr (CI redirects `terraform show -json` on stdout) and
+ * never prints a secret: refusals name variables and files, not values.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fleet } from '../config/fleet';
+import type { OperateArgs } from '../lib/operate/deploy-plan';
+import {
+  childCommand,
+  childEnv,
+  DeployRefusal,
+  GIT_STATUS_ARGS,
+  kubeconfigDirs,
+  parseOperateArgs,
+  planKubeconfigs,
+  preflight,
+  REFUSED_EXIT,
+  REPO_ROOT,
+  stackVars,
+} from '../lib/operate/deploy-plan';
+import { readStore } from '../lib/secrets/store';
+
+const say = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const readable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const hasCommand = (program: string): boolean =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && (() => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  })());
+
+function gitStatus(): string | { error: string } {
+  const r = spawnSync('git', [...GIT_STATUS_ARGS], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.error) return { error: (r.error as NodeJS.ErrnoException).code ?? r.error.message };
+  if (r.status !== 0) return { error: (r.stderr.split('\n')[0] || `exit status ${r.status}`).trim() };
+  return r.stdout;
+}
+
+function writeKubeconfigs(): number {
+  const plan = planKubeconfigs(fleet, process.env);
+  for (const p of plan.problems) say(`write-kubeconfigs: ${p}`);
+  if (plan.problems.length > 0) return REFUSED_EXIT;
+  for (const dir of kubeconfigDirs(plan)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const w of plan.writes) {
+    if (existsSync(w.path) && readFileSync(w.path, 'utf8') !== w.content) {
+      say(`write-kubeconfigs: ${w.path} exists with other content; not overwriting it (this command is for CI runners)`);
+      return REFUSED_EXIT;
+    }
+    writeFileSync(w.path, w.content, { mode: 0o600 });
+    say(`write-kubeconfigs: kubeconfig of ${w.sites.join(', ')} written to ${w.path}`);
+  }
+  for (const m of plan.missing) say(`write-kubeconfigs: ${m.variable} is not set; the plan of ${m.site} will be refused`);
+  return 0;
+}
+
+function run(argv: readonly string[]): number {
+  if (argv[0] === 'write-kubeconfigs') return writeKubeconfigs();
+  let args: OperateArgs;
+  try {
+    args = parseOperateArgs(fleet, argv);
+    const { target, identityFile } = preflight(fleet, args, {
+      gitStatus: args.allowDirty ? '' : gitStatus(),
+      env: process.env,
+      readable,
+      hasCommand,
+      cwd: process.cwd(),
+      synthesized: (stack) => existsSync(join(REPO_ROOT, 'cdktf.out', 'stacks', stack, 'cdk.tf.json')),
+    });
+    const command = childCommand(args, join(REPO_ROOT, 'cdktf.out'));
+    if (!command) {
+      // `check`: the preconditions hold. stdout stays empty for CI.
+      say(`${args.stack}: ready`);
+      return 0;
+    }
+    const vars = stackVars(target, target.kind === 'site' ? readStore(identityFile) : undefined);
+    say(`${args.command} ${args.stack}: ${Object.keys(vars).length} TF_VAR_* from secrets/nats.age for this process only`);
+    const r = spawnSync(command.program, [...command.args], { cwd: REPO_ROOT, env: childEnv(process.env, vars, identityFile), stdio: 'inherit' });
+    if (r.error) {
+      say(`cannot run ${command.program}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+      return 1;
+    }
+    return r.status ?? 1;
+  } catch (e) {
+    if (e instanceof DeployRefusal) {
+      say(e.message);
+      // `check` also reports on stdout: CI copies it into the PR comment (it is secret-free).
+      if (argv[0] === 'check') process.stdout.write(`${e.problems.join('\n')}\n`);
+      return REFUSED_EXIT;
+    }
+    // readStore and siteTfVars errors name files and sites, never content.
+    say(`${argv[0] ?? 'deploy'}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = run(process.argv.slice(2));
