@@ -21,12 +21,13 @@ export class FleetValidationError extends Error {
  * errors read after synth are mapped again.
  */
 function withPlainStackTraces<T>(work: () => T): T {
-  const prepare = Error.prepareStackTrace;
-  Error.prepareStackTrace = undefined;
+  const errors = Error as { prepareStackTrace?: ErrorConstructor['prepareStackTrace'] };
+  const prepare = errors.prepareStackTrace;
+  errors.prepareStackTrace = undefined;
   try {
     return work();
   } finally {
-    Error.prepareStackTrace = prepare;
+    errors.prepareStackTrace = prepare;
   }
 }
 
