@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Fleet } from '../../config/types';
+import { connectWithSeed } from '../kv/connect';
+import { provisionBucket } from '../kv/provision';
+import { LOCAL_SANS } from '../nats/certificates';
+import { issueCertificate } from '../pki';
+import type { SecretMaterial } from '../secrets/material';
+import { currentKey, mintMaterial } from '../secrets/material';
+import { readStore } from '../secrets/store';
+import { LocalSupercluster } from './supercluster';
+
+export interface LocalRunOptions {
+  readonly fleet: Fleet;
+  /** Start only these sites. @default every site */
+  readonly sites?: readonly string[];
+  /** An age identity that decrypts secrets/nats.age: run with the fleet's real identities. @default session-minted material */
+  readonly ageIdentity?: string;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Session material: freshly minted, or the real store's identities and
+ * passwords with certificates re-issued by the real CA for loopback (the
+ * deployed certificates name the sites' public addresses).
+ */
+export function localMaterial(fleet: Fleet, ageIdentity?: string): SecretMaterial {
+  if (!ageIdentity) return mintMaterial(fleet, () => LOCAL_SANS);
+  const real = readStore(ageIdentity);
+  return {
+    ...real,
+    sites: Object.fromEntries(Object.entries(real.sites).map(([name, site]) => [name, { ...site, cert: issueCertificate(real.ca, `nats ${name} (local)`, LOCAL_SANS) }])),
+  };
+}
+
+/** What an operator needs to talk to the running supercluster. */
+export interface LocalSession {
+  readonly cluster: LocalSupercluster;
+  readonly agentSeedFile: string;
+  readonly sites: readonly string[];
+}
+
+/**
+ * Brings the fleet's supercluster up on loopback, waits until it is one
+ * supercluster with a meta leader, and provisions the KV bucket with the
+ * provisioning identity through the deployment's own code path. On any
+ * failure it stops what it started and removes its files before rethrowing.
+ */
+export async function startLocal(options: LocalRunOptions): Promise<LocalSession> {
+  const { fleet, log } = options;
+  const sites = options.sites ?? fleet.sites.map((s) => s.name);
+  for (const site of sites) {
+    if (!fleet.sites.some((s) => s.name === site)) throw new Error(`--sites: unknown site "${site}"; the fleet has ${fleet.sites.map((s) => s.name).join(', ')}`);
+  }
+  log(options.ageIdentity ? 'using the fleet identities from secrets/nats.age' : 'minting session keys and certificates');
+  const material = localMaterial(fleet, options.ageIdentity);
+  const cluster = await LocalSupercluster.create({ fleet, material, log });
+  try {
+    cluster.testConfigs();
+    for (const site of sites) cluster.startSite(site);
+    log(`waiting for gateways and a JetStream meta leader (${sites.length} sites)`);
+    await cluster.waitReady(60_000);
+    if (sites.length < fleet.sites.length) log(`only ${sites.join(', ')} started: streams placed in the other sites are not provisioned`);
+    const provisioner = await connectWithSeed(cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
+    try {
+      const actions = await provisionBucket(provisioner, cluster.fleet, sites);
+      for (const [stream, action] of actions) log(`${stream}: ${action}`);
+    } finally {
+      await provisioner.close();
+    }
+    const agentSeedFile = join(cluster.dir, 'agent.nk');
+    writeFileSync(agentSeedFile, currentKey(material, 'agent').seed + '\n', { mode: 0o600 });
+    return { cluster, agentSeedFile, sites };
+  } catch (e) {
+    await cluster.close();
+    throw e;
+  }
+}
+
+/** The ready banner: client URLs per site and a connection context for the agent. */
+export function readyBanner(session: LocalSession): string {
+  const lines = ['', 'ready: the supercluster is up', ''];
+  for (const site of session.sites) lines.push(`  ${site.padEnd(12)} ${session.cluster.clientUrls(site).join(',')}`);
+  const urls = session.sites.flatMap((s) => session.cluster.clientUrls(s)).join(',');
+  lines.push(
+    '',
+    'agent context (HARMONY account, KV bucket HARMONY):',
+    `  nats context save harmony-local --server ${urls} --nkey ${session.agentSeedFile}`,
+    `  NATS_URL=${urls} NATS_NKEY=${session.agentSeedFile}`,
+    '',
+    'Ctrl-C stops every server and removes ' + session.cluster.dir,
+  );
+  return lines.join('\n');
+}

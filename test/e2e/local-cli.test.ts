@@ -1,0 +1,67 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connectWithSeed } from '../../lib/kv/connect';
+import { waitFor } from '../../lib/local/readiness';
+
+const REPO = join(__dirname, '..', '..');
+jest.setTimeout(90_000);
+
+/** Servers still running from `dir` (their config paths contain it). */
+const serversFrom = (dir: string) => spawnSync('pgrep', ['-f', dir], { encoding: 'utf8' }).stdout.trim();
+
+describe('npm run local', () => {
+  test('brings up the default fleet, serves the agent at every site, and cleans up on Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register', join(REPO, 'scripts', 'local.ts')], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the ready banner', async () => out, (o) => o.includes('ready: the supercluster is up') || child.exitCode !== null, 60_000);
+      expect(out).toContain('ready: the supercluster is up');
+      const urls = Object.fromEntries([...out.matchAll(/^ {2}(site-\d)\s+(\S+)$/gm)].map((m) => [m[1], m[2].split(',')]));
+      expect(Object.keys(urls).sort()).toEqual(['site-1', 'site-2', 'site-3']);
+      const seedFile = /--nkey (\S+)/.exec(out)![1];
+      const dir = /removes (\S+)/.exec(out)![1];
+      expect(serversFrom(dir).split('\n')).toHaveLength(9);
+
+      const seed = readFileSync(seedFile, 'utf8').trim();
+      const writer = await connectWithSeed(urls['site-1'], seed, 'local-cli-writer');
+      await (await new Kvm(writer).open('HARMONY', { allow_direct: true })).put('local.cli', 'hello');
+      await writer.close();
+      for (const site of ['site-1', 'site-2', 'site-3']) {
+        const nc = await connectWithSeed(urls[site], seed, `local-cli-${site}`);
+        const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
+        // Mirrors are asynchronous: bounded wait for the value to arrive.
+        const value = await waitFor(`local.cli at ${site}`, async () => (await kv.get('local.cli'))?.string(), (v) => v === 'hello', 10_000);
+        expect(value).toBe('hello');
+        await nc.close();
+      }
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(serversFrom(dir)).toBe('');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('refuses an unknown site clearly', () => {
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register', join(REPO, 'scripts', 'local.ts'), '--sites', 'site-9'], { cwd: REPO, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--sites: unknown site "site-9"; the fleet has site-1, site-2, site-3');
+  });
+
+  test('a missing nats-server is a clear error with how to install it', () => {
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register', join(REPO, 'scripts', 'local.ts')], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NATS_SERVER_BIN: '/nonexistent/nats-server' },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/nats-server not found \(tried "\/nonexistent\/nats-server"\): install it with `apt-get install nats-server`/);
+  });
+});
