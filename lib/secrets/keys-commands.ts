@@ -1,7 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { IDENTITIES_FILE, readIdentities } from '../identities';
@@ -246,6 +248,42 @@ export function reencryptStore(ctx: KeysContext): SecretMaterial {
   return material;
 }
 
+export const HOST_KEY_FILES = {
+  age: join(__dirname, '..', '..', 'nix', 'secrets', 'ssh_host_ed25519_key.age'),
+  pub: join(__dirname, '..', '..', 'nix', 'secrets', 'ssh_host_ed25519_key.pub'),
+  recipientsNix: join(__dirname, '..', '..', 'nix', 'secrets', 'secrets.nix'),
+};
+
+/**
+ * `host-key`: the mgmt host's SSH ed25519 host key. nixos-anywhere places it
+ * before first boot (scripts/mgmt-extra-files.sh) and agenix decrypts the
+ * host's secrets with it, so it must survive rebuilds: the private half is
+ * kept age-encrypted to the operators, the public half goes to
+ * nix/secrets/secrets.nix as the `mgmt` recipient.
+ */
+export function mintHostKey(ctx: KeysContext, files = HOST_KEY_FILES): void {
+  if (existsSync(files.age)) {
+    throw new Error(`${displayPath(files.age)} already exists: a new host key would orphan every agenix secret encrypted to the old one; delete it deliberately first if that is what you want`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'harmony-host-key-'));
+  try {
+    const keyFile = join(dir, 'key');
+    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${ctx.fleet.mgmt.name}-host`, '-f', keyFile], { encoding: 'utf8' });
+    if (keygen.error || keygen.status !== 0) throw new Error('ssh-keygen failed or is not installed (package openssh-client); nothing was written');
+    const ciphertext = encrypt(readFileSync(keyFile, 'utf8'), ctx.recipientsFile);
+    const publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    writeFileSync(files.age, ciphertext);
+    writeFileSync(files.pub, publicKey + '\n');
+    const nix = readFileSync(files.recipientsNix, 'utf8');
+    const updated = nix.replace(/^(\s*mgmt = )"[^"]*";/m, `$1"${publicKey.split(' ').slice(0, 2).join(' ')}";`);
+    if (updated !== nix) writeFileSync(files.recipientsNix, updated);
+    ctx.out(`wrote ${displayPath(files.age)} (encrypted to ${readRecipients(ctx.recipientsFile).length} recipient(s)) and ${displayPath(files.pub)}`);
+    ctx.out(updated !== nix ? `set the mgmt recipient in ${displayPath(files.recipientsNix)}; re-key the agenix secrets: cd nix/secrets && agenix -r` : `add the public key as the mgmt recipient in ${displayPath(files.recipientsNix)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const USAGE = `usage: npm run keys -- <command> [options]
 
 commands:
@@ -256,6 +294,7 @@ commands:
   list                 identities and their public keys (no identity needed)
   seed <identity>      print the current SECRET seed of one identity
   reencrypt            encrypt the store again to the current recipients
+  host-key             mint the mgmt host's SSH host key (age-encrypted) and set it as agenix recipient
 
 options:
   --identity <file>    your age identity (default: $${IDENTITY_ENV})
@@ -280,6 +319,7 @@ const COMMANDS: Record<string, { readonly arg?: string; readonly run: (ctx: Keys
   list: { run: (ctx) => listKeys(ctx) },
   seed: { arg: 'identity', run: (ctx, id) => printSeed(ctx, id) },
   reencrypt: { run: (ctx) => reencryptStore(ctx) },
+  'host-key': { run: (ctx) => mintHostKey(ctx) },
 };
 
 /** The command to run, or undefined for `--help`. */
