@@ -1,21 +1,14 @@
 import { TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { SiteSecretValues } from '../constructs/site-secrets';
+import { SITE_TF_VARS } from '../lib/secrets/tf-vars';
 
 /**
  * Sensitive inputs of a site stack. `npm run deploy` fills them as
  * `TF_VAR_<name>` from the age-encrypted store for its process only; the
  * synthesized JSON holds only `var.<name>` references.
  */
-export const SITE_VARIABLES = {
-  routePassword: 'nats_route_password',
-  gatewayPassword: 'nats_gateway_password',
-  tlsCert: 'nats_tls_cert',
-  tlsKey: 'nats_tls_key',
-  caCert: 'nats_ca_cert',
-  agentSeed: 'harmony_agent_seed',
-  provisionerSeed: 'harmony_provisioner_seed',
-} as const;
+export const SITE_VARIABLES = SITE_TF_VARS;
 
 export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string; readonly provisionerSeed: string } {
   const variable = (name: string, description: string) =>

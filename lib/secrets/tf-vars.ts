@@ -2,10 +2,9 @@ import type { SecretMaterial } from './material';
 import { currentKey } from './material';
 
 /**
- * Terraform variable names of a site stack's sensitive inputs. They must
- * match `SITE_VARIABLES` in stacks/site-variables.ts (a test checks that
- * every name there is filled here); kept literal so this module does not
- * load cdktf.
+ * Terraform variable names of a site stack's sensitive inputs, declared by
+ * stacks/site-variables.ts. They live here, free of cdktf, so the deploy
+ * and keys CLIs can fill them without loading the CDK.
  */
 export const SITE_TF_VARS = {
   routePassword: 'nats_route_password',
