@@ -33,6 +33,22 @@ export function localMaterial(fleet: Fleet, ageIdentity?: string): SecretMateria
   };
 }
 
+/**
+ * The fleet cut down to `sites`. A site configured with gateways to sites
+ * that never come up elects no JetStream meta leader (verified on 2.9.10:
+ * the cold-start guard against a split brain), so a subset runs as a
+ * supercluster of its own; the bucket moves home when its home is left out.
+ */
+export function subsetFleet(fleet: Fleet, sites: readonly string[]): Fleet {
+  if (sites.length === fleet.sites.length) return fleet;
+  const kv = fleet.account.kv;
+  return {
+    ...fleet,
+    sites: fleet.sites.filter((s) => sites.includes(s.name)),
+    account: { ...fleet.account, kv: { ...kv, homeSite: sites.includes(kv.homeSite) ? kv.homeSite : sites[0] } },
+  };
+}
+
 /** What an operator needs to talk to the running supercluster. */
 export interface LocalSession {
   readonly cluster: LocalSupercluster;
@@ -47,11 +63,12 @@ export interface LocalSession {
  * failure it stops what it started and removes its files before rethrowing.
  */
 export async function startLocal(options: LocalRunOptions): Promise<LocalSession> {
-  const { fleet, log } = options;
-  const sites = options.sites ?? fleet.sites.map((s) => s.name);
+  const { log } = options;
+  const sites = options.sites ?? options.fleet.sites.map((s) => s.name);
   for (const site of sites) {
-    if (!fleet.sites.some((s) => s.name === site)) throw new Error(`--sites: unknown site "${site}"; the fleet has ${fleet.sites.map((s) => s.name).join(', ')}`);
+    if (!options.fleet.sites.some((s) => s.name === site)) throw new Error(`--sites: unknown site "${site}"; the fleet has ${options.fleet.sites.map((s) => s.name).join(', ')}`);
   }
+  const fleet = subsetFleet(options.fleet, sites);
   log(options.ageIdentity ? 'using the fleet identities from secrets/nats.age' : 'minting session keys and certificates');
   const material = localMaterial(fleet, options.ageIdentity);
   const cluster = await LocalSupercluster.create({ fleet, material, log });
@@ -60,10 +77,10 @@ export async function startLocal(options: LocalRunOptions): Promise<LocalSession
     for (const site of sites) cluster.startSite(site);
     log(`waiting for gateways and a JetStream meta leader (${sites.length} sites)`);
     await cluster.waitReady(60_000);
-    if (sites.length < fleet.sites.length) log(`only ${sites.join(', ')} started: streams placed in the other sites are not provisioned`);
+    if (sites.length < options.fleet.sites.length) log(`a supercluster of ${sites.join(', ')} only; the bucket's home is ${fleet.account.kv.homeSite}`);
     const provisioner = await connectWithSeed(cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
     try {
-      const actions = await provisionBucket(provisioner, cluster.fleet, sites);
+      const actions = await provisionBucket(provisioner, cluster.fleet);
       for (const [stream, action] of actions) log(`${stream}: ${action}`);
     } finally {
       await provisioner.close();

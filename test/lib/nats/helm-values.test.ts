@@ -59,3 +59,18 @@ describe('siteHelmValues', () => {
     expect(values().service.ports).toEqual({ gateway: { enabled: false }, cluster: { enabled: false } });
   });
 });
+
+describe('adding a site', () => {
+  test('is one fleet entry: every existing site lists it, and its pods roll on the new config', () => {
+    const fourth = { ...exampleFleet.sites[2], name: 'site-4', kubernetes: { configPath: '~/.kube/site-4.yaml', context: 'site-4' }, gateway: { advertiseHost: 'nats-gw.site-4.example.org' } };
+    const grown = { ...exampleFleet, sites: [...exampleFleet.sites, fourth] };
+    for (const i of [0, 1, 2]) {
+      const before = values(exampleFleet, i);
+      const after = values(grown, i);
+      expect(after.config.gateway.merge.gateways.map((g: any) => g.name)).toContain('site-4');
+      expect(after.config.gateway.merge).not.toEqual(before.config.gateway.merge);
+      // The chart checksums the rendered ConfigMap into the pod template: a changed gateway block rolls the pods.
+      expect(after.podTemplate.configChecksumAnnotation).toBe(true);
+    }
+  });
+});
