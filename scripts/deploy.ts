@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fleet } from '../config/fleet';
-import type { OperateArgs } from '../lib/operate/deploy-plan';
 import {
   childCommand,
   childEnv,
@@ -77,9 +76,8 @@ function writeKubeconfigs(): number {
 
 function run(argv: readonly string[]): number {
   if (argv[0] === 'write-kubeconfigs') return writeKubeconfigs();
-  let args: OperateArgs;
   try {
-    args = parseOperateArgs(fleet, argv);
+    const args = parseOperateArgs(fleet, argv);
     const { target, identityFile } = preflight(fleet, args, {
       gitStatus: args.allowDirty ? '' : gitStatus(),
       env: process.env,
@@ -88,13 +86,15 @@ function run(argv: readonly string[]): number {
       cwd: process.cwd(),
       synthesized: (stack) => existsSync(join(REPO_ROOT, 'cdktf.out', 'stacks', stack, 'cdk.tf.json')),
     });
+    // Decrypting is part of the checks: a store that does not open, or has no
+    // material for the site, refuses before anything runs.
+    const vars = stackVars(target, target.kind === 'site' ? readStore(identityFile) : undefined);
     const command = childCommand(args, join(REPO_ROOT, 'cdktf.out'));
     if (!command) {
       // `check`: the preconditions hold. stdout stays empty for CI.
-      say(`${args.stack}: ready`);
+      say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from secrets/nats.age)`);
       return 0;
     }
-    const vars = stackVars(target, target.kind === 'site' ? readStore(identityFile) : undefined);
     say(`${args.command} ${args.stack}: ${Object.keys(vars).length} TF_VAR_* from secrets/nats.age for this process only`);
     const r = spawnSync(command.program, [...command.args], { cwd: REPO_ROOT, env: childEnv(process.env, vars, identityFile), stdio: 'inherit' });
     if (r.error) {
@@ -103,15 +103,12 @@ function run(argv: readonly string[]): number {
     }
     return r.status ?? 1;
   } catch (e) {
-    if (e instanceof DeployRefusal) {
-      say(e.message);
-      // `check` also reports on stdout: CI copies it into the PR comment (it is secret-free).
-      if (argv[0] === 'check') process.stdout.write(`${e.problems.join('\n')}\n`);
-      return REFUSED_EXIT;
-    }
-    // readStore and siteTfVars errors name files and sites, never content.
-    say(`${argv[0] ?? 'deploy'}: ${(e as Error).message}`);
-    return 1;
+    // Refusals, readStore and siteTfVars errors name files, sites and variables, never content.
+    const problems = e instanceof DeployRefusal ? e.problems : [(e as Error).message];
+    say(e instanceof DeployRefusal ? e.message : `refusing: ${problems[0]}`);
+    // `check` also reports on stdout: CI copies it into the PR comment (it is secret-free).
+    if (argv[0] === 'check') process.stdout.write(`${problems.join('\n')}\n`);
+    return REFUSED_EXIT;
   }
 }
 

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
-import { expandHome, IDENTITY_ENV } from '../secrets/age';
+import { IDENTITY_ENV } from '../secrets/age';
 import type { SecretMaterial } from '../secrets/material';
 import { siteTfVars } from '../secrets/tf-vars';
 
@@ -186,12 +186,12 @@ export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Pref
         name === IDENTITY_ENV
           ? `${IDENTITY_ENV} is not set: export ${IDENTITY_ENV}=<your age identity file> (its public key must be in secrets/recipients.txt)` +
               (target.kind === 'mgmt' ? '; the mgmt stack needs it for scripts/mgmt-extra-files.sh, which installs the host key' : '; it decrypts secrets/nats.age')
-          : `${name} is not set: export ${name} (a Hetzner Cloud API token with read/write access to the project)`,
+          : `${name} is not set: export ${name} (the Hetzner Cloud API token of the project: read/write to deploy, read-only is enough to plan)`,
       );
     }
   }
   const identity = seen.env[IDENTITY_ENV];
-  const identityFile = identity ? resolve(seen.cwd, expandHome(identity)) : '';
+  const identityFile = identity ? (identity === '~' || identity.startsWith('~/') ? join(seen.home ?? homedir(), identity.slice(2)) : resolve(seen.cwd, identity)) : '';
   if (identity && !seen.readable(identityFile)) {
     problems.push(`${IDENTITY_ENV} names ${identity}, which does not exist or is not readable`);
   }

@@ -125,7 +125,6 @@ export interface SummaryOptions {
 
 const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-const SYMBOL: Record<ChangeKind, string> = { create: '+', update: '~', delete: '-', replace: '-/+', read: '<=', 'no-op': ' ', forget: '.', other: '?' };
 
 /** The PR comment. Stacks in the order given. */
 export function renderSummary(results: readonly StackResult[], options: SummaryOptions = {}): string {
@@ -172,7 +171,7 @@ export function renderSummary(results: readonly StackResult[], options: SummaryO
     const s = summaries[i];
     if (!s || s.changes.length === 0) return;
     out.push('', `<details><summary><code>${r.stack}</code>: ${s.changes.length} change${s.changes.length === 1 ? '' : 's'}</summary>`, '', '```diff');
-    for (const c of s.changes.slice(0, maxListed)) out.push(`${c.kind === 'delete' || c.kind === 'replace' ? '-' : c.kind === 'create' ? '+' : '!'} ${SYMBOL[c.kind].padEnd(3)} ${c.address}`);
+    for (const c of s.changes.slice(0, maxListed)) out.push(`${c.kind === 'delete' || c.kind === 'replace' ? '-' : c.kind === 'create' ? '+' : '!'} ${c.kind.padEnd(7)} ${c.address}`);
     if (s.changes.length > maxListed) out.push(`# ... and ${s.changes.length - maxListed} more (see the job log)`);
     out.push('```', '', '</details>');
   });

@@ -1,0 +1,159 @@
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fleet } from '../../config/fleet';
+import { kubeconfigSecretName, parseOperateArgs } from '../../lib/operate/deploy-plan';
+
+/**
+ * js-yaml is already installed (ts-jest's dependency tree); typed here
+ * because @types/js-yaml is not. `safeLoad` is the safe loader in 3.x,
+ * `load` in 4.x.
+ */
+const jsYaml = require('js-yaml') as { safeLoad?: (text: string) => unknown; load: (text: string) => unknown };
+const parseYaml = (text: string): unknown => (jsYaml.safeLoad ?? jsYaml.load)(text);
+
+const ROOT = join(__dirname, '..', '..');
+const WORKFLOW = join(ROOT, '.github', 'workflows', 'plan.yml');
+
+interface Step {
+  readonly name?: string;
+  readonly id?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly if?: string;
+  readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+}
+interface Job {
+  readonly needs?: string | string[];
+  readonly if?: string;
+  readonly permissions?: Record<string, string>;
+  readonly steps: Step[];
+}
+interface Workflow {
+  readonly on: Record<string, unknown> | string | string[];
+  readonly permissions?: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+const text = readFileSync(WORKFLOW, 'utf8');
+const wf = parseYaml(text) as Workflow & { true?: Workflow['on'] };
+// YAML 1.1 loaders read the key `on` as true; js-yaml (YAML 1.2) keeps "on".
+const triggers = wf.on ?? wf.true;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const ciPlan = readFileSync(join(ROOT, 'scripts', 'ci-plan.sh'), 'utf8');
+const allSteps = Object.values(wf.jobs).flatMap((j) => j.steps);
+const runs = (job: Job): string[] => job.steps.flatMap((s) => (s.run ? [s.run] : []));
+
+/** Repository files a shell text refers to: scripts/..., bin/..., .ci/... */
+const referencedFiles = (shell: string): string[] => [...new Set([...shell.matchAll(/(?<![\w/$.-])(?:\.\/)?((?:scripts|bin|\.ci|lib)\/[\w./-]+\.(?:sh|ts|js))/g)].map((m) => m[1]))];
+/** npm scripts a shell text runs: `npm test`, `npm run <name>`. */
+const npmScripts = (shell: string): string[] => [...shell.matchAll(/\bnpm (?:run(?:-script)? ([\w:-]+)|(test|start))\b/g)].map((m) => m[1] ?? m[2]);
+
+describe('.github/workflows/plan.yml', () => {
+  test('runs on pull requests', () => {
+    expect(triggers).toBeDefined();
+    const on = typeof triggers === 'string' ? [triggers] : Array.isArray(triggers) ? triggers : Object.keys(triggers as object);
+    expect(on).toContain('pull_request');
+    // pull_request_target would run fork code with secrets.
+    expect(on).not.toContain('pull_request_target');
+  });
+
+  test('has a test job and a plan job that needs it and is skipped for PRs from forks', () => {
+    expect(Object.keys(wf.jobs).sort()).toEqual(['plan', 'test']);
+    const plan = wf.jobs.plan;
+    expect([plan.needs].flat()).toContain('test');
+    expect(plan.if?.replace(/\s+/g, ' ').trim()).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(wf.jobs.test.if).toBeUndefined();
+  });
+
+  test('permissions are minimal: read contents; only the plan job may write PR comments', () => {
+    expect(wf.permissions).toEqual({ 'contents': 'read' });
+    expect(wf.jobs.test.permissions).toEqual({ 'contents': 'read' });
+    expect(wf.jobs.plan.permissions).toEqual({ 'contents': 'read', 'pull-requests': 'write' });
+  });
+
+  test('every action is pinned to a full version tag', () => {
+    const uses = allSteps.flatMap((s) => (s.uses ? [s.uses] : []));
+    expect(uses.length).toBeGreaterThanOrEqual(5);
+    for (const u of uses) {
+      expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+\.\d+\.\d+$/);
+      expect(u).not.toMatch(/@(main|master|latest|HEAD)$/);
+    }
+  });
+
+  test('the test job installs what the e2e and nix tests run, then runs the package.json test command', () => {
+    const test = runs(wf.jobs.test).join('\n');
+    expect(test).toMatch(/apt-get install[^\n]*\bnats-server\b/);
+    expect(test).toMatch(/apt-get install[^\n]*\bnix-bin\b/);
+    expect(test).toMatch(/apt-get install[^\n]*\bage\b/);
+    expect(pkg.scripts.test).toBeDefined();
+    const testCommand = runs(wf.jobs.test).filter((r) => r.trim() === 'npm test' || r.trim() === 'npm run test' || r.trim() === pkg.scripts.test);
+    expect(testCommand).toHaveLength(1);
+    expect(test).toContain('npm ci');
+    expect(test).toContain('cdktf synth');
+  });
+
+  test('secrets reach only the plan job', () => {
+    expect(JSON.stringify(wf.jobs.test)).not.toContain('secrets.');
+    for (const name of ['AGE_IDENTITY', 'HCLOUD_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      expect(JSON.stringify(wf.jobs.plan)).toContain(`secrets.${name} }}`);
+    }
+  });
+
+  test('the plan job installs nix (nixos-anywhere builds the mgmt system on every plan), a pinned terraform, age and jq', () => {
+    const plan = wf.jobs.plan;
+    expect(plan.steps.some((s) => /^(cachix\/install-nix-action|DeterminateSystems\/nix-installer-action)@/.test(s.uses ?? ''))).toBe(true);
+    const tf = plan.steps.find((s) => s.uses?.startsWith('hashicorp/setup-terraform@'));
+    expect(tf?.with?.terraform_version).toMatch(/^1\.(1\d|[2-9]\d)\.\d+$/); // >= 1.10: the S3 backend's use_lockfile
+    expect(String(tf?.with?.terraform_wrapper)).toBe('false');
+    expect(runs(plan).join('\n')).toMatch(/apt-get install[^\n]*\bage\b[^\n]*\bjq\b/);
+  });
+
+  test("the plan job passes every fleet site's kubeconfig secret, named by convention", () => {
+    const env = Object.assign({}, ...wf.jobs.plan.steps.map((s) => s.env ?? {})) as Record<string, string>;
+    const kube = Object.keys(env).filter((k) => k.startsWith('KUBECONFIG_')).sort();
+    const expected = fleet.sites.map((s) => kubeconfigSecretName(s.name)).sort();
+    expect(kube).toEqual(expected);
+    for (const name of expected) expect(env[name]).toBe(`\${{ secrets.${name} }}`);
+  });
+
+  test('the plan is posted as one sticky comment with header "plan", also when a stack failed', () => {
+    const plan = wf.jobs.plan;
+    const planStep = plan.steps.find((s) => s.run?.includes('scripts/ci-plan.sh'));
+    expect(planStep?.id).toBe('plan');
+    const comment = plan.steps.find((s) => s.uses?.startsWith('marocchino/sticky-pull-request-comment@'));
+    expect(comment?.with?.header).toBe('plan');
+    expect(String(comment?.with?.path)).toContain('plan-summary.md');
+    expect(planStep?.run).toContain(String(comment?.with?.path).replace('${{ runner.temp }}', '$RUNNER_TEMP'));
+    expect(comment?.if).toContain('!cancelled()');
+    expect(plan.steps.indexOf(comment!)).toBeGreaterThan(plan.steps.indexOf(planStep!));
+  });
+
+  test('every script and file the workflow calls exists (and shell scripts run directly are executable)', () => {
+    const shell = [...allSteps.flatMap((s) => (s.run ? [s.run] : [])), ciPlan].join('\n');
+    const files = referencedFiles(shell);
+    expect(files).toEqual(expect.arrayContaining(['scripts/ci-plan.sh', 'scripts/deploy.ts', 'scripts/plan-summary.ts']));
+    for (const file of files) {
+      expect(existsSync(join(ROOT, file))).toBe(true);
+      if (file.endsWith('.sh')) accessSync(join(ROOT, file), constants.X_OK);
+    }
+    for (const script of npmScripts(shell)) expect(pkg.scripts[script]).toBeDefined();
+  });
+
+  test('the deploy.ts commands CI uses exist', () => {
+    expect(() => parseOperateArgs(fleet, ['check', 'mgmt', '--allow-dirty'])).not.toThrow();
+    expect(() => parseOperateArgs(fleet, ['terraform', 'mgmt', '--allow-dirty', '--', 'init'])).not.toThrow();
+    expect(ciPlan).toMatch(/deploy\[@\]\}" check "\$stack" --allow-dirty/);
+    expect(ciPlan).toMatch(/deploy\[@\]\}" terraform "\$stack" --allow-dirty --/);
+    expect(text).toContain('scripts/deploy.ts write-kubeconfigs');
+    expect(readFileSync(join(ROOT, 'scripts', 'deploy.ts'), 'utf8')).toContain("argv[0] === 'write-kubeconfigs'");
+  });
+
+  test('ci-plan.sh loops the stacks of the manifest and plans each with init, plan -out and show -json', () => {
+    expect(ciPlan).toContain(`jq -r '.stacks | keys[]'`);
+    expect(ciPlan).toMatch(/\binit -input=false/);
+    expect(ciPlan).toMatch(/\bplan -input=false[^\n]*-out=/);
+    expect(ciPlan).toMatch(/\bshow -json\b/);
+    expect(ciPlan).toContain('npx ts-node --transpile-only scripts/plan-summary.ts');
+  });
+});
