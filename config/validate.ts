@@ -215,9 +215,14 @@ function storageFitRules(fleet: Fleet): Rule[] {
     ...placements.map((p) => {
       const i = fleet.sites.findIndex((s) => s.name === p.site);
       const pvc = parseQuantity(fleet.sites[i].storage.size) ?? 0;
+      // Promoting a mirror copies it into a staging stream first: a mirror site's server briefly holds the bucket twice.
+      const needed = p === layout.origin ? layout.maxBytes : 2 * layout.maxBytes;
       return {
-        failed: layout.maxBytes > pvc,
-        message: `sites[${i}].storage.size is ${fleet.sites[i].storage.size}, smaller than account.kv.maxBytes (${fleet.account.kv.maxBytes}) that each of its servers holding a ${p === layout.origin ? 'bucket replica' : 'mirror'} must store; raise the PVC size or lower maxBytes`,
+        failed: needed > pvc,
+        message:
+          p === layout.origin
+            ? `sites[${i}].storage.size is ${fleet.sites[i].storage.size}, smaller than account.kv.maxBytes (${fleet.account.kv.maxBytes}) that each of its servers holding a bucket replica must store; raise the PVC size or lower maxBytes`
+            : `sites[${i}].storage.size is ${fleet.sites[i].storage.size}, smaller than twice account.kv.maxBytes (${fleet.account.kv.maxBytes}): a mirror site must hold the mirror and, while it is promoted, its staging copy; raise the PVC size to at least ${mib(needed)} or lower maxBytes`,
       };
     }),
   ];

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
 import { GatewayMesh } from '../constructs/gateway-mesh';
 import { HarmonyAccount } from '../constructs/harmony-account';
+import { KvProvisioner } from '../constructs/kv-provisioner';
 import { NatsSite } from '../constructs/nats-site';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
@@ -53,6 +54,7 @@ export class NatsSiteStack extends TerraformStack {
       provisionerSeed: secrets.provisionerSeed,
     });
     nats.release.dependsOn = [...(nats.release.dependsOn ?? []), account.accountsSecret.fqn];
+    new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
 
     new TerraformOutput(this, 'accounts_checksum', { value: accounts.checksum, description: 'sha256 of the accounts include; equal on every site' });
     new TerraformOutput(this, 'gateway_advertise', { value: mesh.advertise });

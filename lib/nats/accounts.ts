@@ -3,9 +3,9 @@ import type { Fleet } from '../../config/types';
 import { accountName, bucketName } from '../defaults';
 import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
-import { mirrorBucketNames } from './kv-placement';
+import { bucketStreamNames } from './kv-placement';
 import type { Permissions } from './permissions';
-import { agentPermissions, monitorPermissions, provisionerPermissions } from './permissions';
+import { agentPermissions, kvAdminPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
 
 export const SYSTEM_ACCOUNT = 'SYS';
@@ -14,15 +14,17 @@ export const SYSTEM_ACCOUNT = 'SYS';
 export type IdentityKeys = { readonly [identity: string]: readonly string[] };
 
 /** The built-in identities; services from the fleet come after them. */
-export const BUILTIN_IDENTITIES = ['agent', 'provisioner', 'monitor'] as const;
+export const BUILTIN_IDENTITIES = ['agent', 'provisioner', 'monitor', 'kv-admin'] as const;
 
 /** Every identity of the HARMONY account with its permissions, sorted by name. */
 export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissions> {
   const bucket = bucketName(fleet.account.kv);
+  const streams = bucketStreamNames(fleet);
   const entries: [string, Permissions][] = [
     ['agent', agentPermissions(bucket)],
-    ['provisioner', provisionerPermissions(bucket, mirrorBucketNames(fleet))],
+    ['provisioner', provisionerPermissions([streams.origin, ...streams.mirrors.values()])],
     ['monitor', monitorPermissions()],
+    ['kv-admin', kvAdminPermissions([streams.origin, ...streams.mirrors.values(), streams.staging])],
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: s.subscribe }]),
   ];
   return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));

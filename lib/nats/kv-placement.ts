@@ -48,4 +48,19 @@ export function kvLayout(fleet: Fleet): KvLayout {
 
 export const mirrorBucket = (bucket: string, site: string): string => `${bucket}_${site}`;
 
-export const mirrorBucketNames = (fleet: Fleet): string[] => kvLayout(fleet).mirrors.map((m) => m.bucket);
+/** The stream promotion copies a mirror into before it becomes the origin (docs/kv-failover.md). */
+export const stagingStream = (bucket: string): string => `PROMOTE_${kvStream(bucket)}`;
+
+/**
+ * Every stream the bucket can have, whichever site is home: the origin, a
+ * mirror name per site, the promotion staging stream. Permissions are built
+ * from these, so promoting a mirror needs no change to the accounts.
+ */
+export function bucketStreamNames(fleet: Fleet): { readonly origin: string; readonly mirrors: ReadonlyMap<string, string>; readonly staging: string } {
+  const bucket = bucketName(fleet.account.kv);
+  return {
+    origin: kvStream(bucket),
+    mirrors: new Map(fleet.sites.map((s) => [s.name, kvStream(mirrorBucket(bucket, s.name))])),
+    staging: stagingStream(bucket),
+  };
+}

@@ -36,14 +36,30 @@ export function agentPermissions(bucket: string): Permissions {
   };
 }
 
-/** Creates and updates the bucket and its mirrors; cannot delete or purge them. */
-export function provisionerPermissions(bucket: string, mirrorBuckets: readonly string[]): Permissions {
-  const streams = [bucket, ...mirrorBuckets].map(kvStream);
+/** Creates and updates the bucket's streams (origin and mirrors); cannot delete or purge them. */
+export function provisionerPermissions(streams: readonly string[]): Permissions {
   return {
     publish: [
       '$JS.API.INFO',
       '$JS.API.STREAM.NAMES',
       ...streams.flatMap((s) => [`$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.INFO.${s}`]),
+    ],
+    subscribe: ['_INBOX.>'],
+  };
+}
+
+/**
+ * Promotes a mirror after the home site is lost (docs/kv-failover.md):
+ * create, update, inspect and delete the bucket's own streams and nothing
+ * else. Deleting is management, so this identity is operator-only: its seed
+ * stays in the age store, is never deployed to a site, never held by a service.
+ */
+export function kvAdminPermissions(streams: readonly string[]): Permissions {
+  return {
+    publish: [
+      '$JS.API.INFO',
+      '$JS.API.STREAM.NAMES',
+      ...streams.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.DELETE.${s}`]),
     ],
     subscribe: ['_INBOX.>'],
   };

@@ -109,7 +109,11 @@ describe('validateFleet', () => {
       expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '4Gi' } }))).toContainEqual(
         'account.jetstream.maxFile is 4Gi but the bucket reserves 10240Mi (3 x 2Gi in site-1 + 1 x 2Gi in site-2 + 1 x 2Gi in site-3); raise maxFile to at least 10240Mi or lower account.kv.maxBytes',
       ));
-    test('the bucket must fit each PVC that holds a replica', () => expect(problems(withSite(1, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[1\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\).*mirror/)));
+    test('the bucket must fit each PVC of its home site', () => expect(problems(withSite(0, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[0\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\) that each of its servers holding a bucket replica/)));
+    test('a mirror site needs room for the mirror and its promotion copy', () => {
+      expect(problems(withSite(1, { storage: { size: '3Gi' } }))).toContainEqual(expect.stringMatching(/sites\[1\]\.storage\.size is 3Gi, smaller than twice account\.kv\.maxBytes \(2Gi\).*at least 4096Mi/));
+      expect(problems(withSite(1, { storage: { size: '4Gi' } }))).toEqual([]);
+    });
     test('the bucket and its mirrors must fit maxStreams', () => expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxStreams: 2 } }))).toContainEqual(expect.stringMatching(/maxStreams is 2 but the bucket and its mirrors are 3 streams/)));
     test('a value larger than the bucket', () => expect(problems(withKv({ maxValueSize: '4Gi' }))).toContainEqual(expect.stringMatching(/maxValueSize \(4Gi\) exceeds account\.kv\.maxBytes/)));
   });

@@ -151,7 +151,7 @@ describe('keys commands', () => {
 
     test('an unknown identity lists the known ones', () => {
       const h = harness();
-      expect(() => rotateKey(h, 'billing')).toThrow(/unknown identity "billing"; known: agent, monitor, provisioner/);
+      expect(() => rotateKey(h, 'billing')).toThrow(/unknown identity "billing"; known: agent, kv-admin, monitor, provisioner/);
     });
   });
 
@@ -168,7 +168,7 @@ describe('keys commands', () => {
 
     test('seed of a nonexistent identity errors and names the known ones', () => {
       const h = harness();
-      expect(() => printSeed(h, 'nobody')).toThrow(/unknown identity "nobody"; known: agent, monitor, provisioner/);
+      expect(() => printSeed(h, 'nobody')).toThrow(/unknown identity "nobody"; known: agent, kv-admin, monitor, provisioner/);
       expect(h.stdout).toEqual([]);
     });
 
@@ -180,6 +180,7 @@ describe('keys commands', () => {
       const keys = identitiesOf(h);
       expect(lister.stdout).toEqual([
         `agent        ${keys.agent[0]} ${keys.agent[1]}  (rotating: old, new)`,
+        `kv-admin     ${keys['kv-admin'][0]}`,
         `monitor      ${keys.monitor[0]}`,
         `provisioner  ${keys.provisioner[0]}`,
       ]);
@@ -207,7 +208,7 @@ describe('keys commands', () => {
       const fleet: Fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }] } };
       const h = harness({ fleet });
       syncStore(h);
-      expect(Object.keys(identitiesOf(h))).toEqual(['agent', 'billing', 'monitor', 'provisioner']);
+      expect(Object.keys(identitiesOf(h))).toEqual(['agent', 'billing', 'kv-admin', 'monitor', 'provisioner']);
       expect(identitiesOf(h).billing).toHaveLength(1);
     });
 

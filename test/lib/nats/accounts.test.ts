@@ -16,7 +16,7 @@ describe('accounts', () => {
 
   test('one nkey user per identity key, with that identity permissions', () => {
     const users = doc.accounts.HARMONY.users;
-    expect(users).toHaveLength(3);
+    expect(users).toHaveLength(4);
     const agent = users.find((u: any) => u.nkey === exampleIdentities.agent[0]);
     expect(agent.permissions.publish.allow).toEqual(agentPermissions('HARMONY').publish);
   });

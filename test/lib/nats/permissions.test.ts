@@ -25,7 +25,7 @@ describe('agent permissions', () => {
 });
 
 describe('provisioner permissions', () => {
-  const provisioner = provisionerPermissions('HARMONY', ['HARMONY_site-2']);
+  const provisioner = provisionerPermissions(['KV_HARMONY', 'KV_HARMONY_site-2']);
   test('create and update the bucket and each mirror, never delete', () => {
     expect(provisioner.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.KV_HARMONY', '$JS.API.STREAM.UPDATE.KV_HARMONY', '$JS.API.STREAM.CREATE.KV_HARMONY_site-2']));
     expect(all(provisioner).flatMap(managementSubjectsReached)).toEqual([]);

@@ -1,0 +1,183 @@
+/**
+ * `npm run kv -- <command>`: the HARMONY bucket's operator commands, over a
+ * NATS connection to a surviving site (docs/kv-failover.md).
+ *
+ *   status                       the bucket's streams: where, online, messages, mirror lag
+ *   promote --site <site>        make that site's mirror the origin after losing the home site
+ *   provision [--site <site>]    create/update the bucket's streams as the fleet says (what the
+ *                                site stacks' Job does), e.g. to mirror back a returning site
+ *
+ * The seed comes from the file named by $NATS_SEED_FILE, or from the age
+ * store (secrets/nats.age, decrypted with --identity or $AGE_IDENTITY_FILE):
+ * the current key of `--as <identity>` (promote: kv-admin, status: monitor,
+ * provision: kv-admin). The seed is never printed.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fleet as deployedFleet } from '../config/fleet';
+import type { Fleet } from '../config/types';
+import { connectWithSeed } from '../lib/kv/connect';
+import type { PromotionReport, StreamStatus } from '../lib/kv/promote';
+import { bucketStatus, originElsewhere, promoteMirror } from '../lib/kv/promote';
+import { provisionBucket } from '../lib/kv/provision';
+import { IDENTITY_ENV } from '../lib/secrets/age';
+import { currentKey } from '../lib/secrets/material';
+import { readStore } from '../lib/secrets/store';
+
+export const SEED_FILE_ENV = 'NATS_SEED_FILE';
+/** A port-forward to a site's client Service: `kubectl -n nats port-forward svc/nats 4222`. */
+export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
+const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', provision: 'kv-admin' } as const;
+type Command = keyof typeof DEFAULT_IDENTITY;
+
+export const USAGE = `usage: npm run kv -- <command> [options]
+
+commands:
+  status                    the bucket's streams: site, state, messages, last revision, mirror lag
+  promote --site <site>     make the mirror in <site> the bucket's origin (home site lost)
+  provision [--site <site>] create/update the bucket's streams of the fleet (all sites, or one)
+
+options:
+  --servers <url,...>   NATS URLs of a surviving site (default: ${DEFAULT_SERVERS}, a port-forward)
+  --as <identity>       whose seed to use (default: promote/provision kv-admin, status monitor)
+  --identity <file>     your age identity for secrets/nats.age (default: $${IDENTITY_ENV})
+  --force               promote although the origin is online or another mirror is further
+  --timeout <seconds>   bound on every wait (default: 60)
+
+The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store.`;
+
+export interface KvCliIo {
+  readonly fleet: Fleet;
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+function seedFor(identity: string, identityFile: string | undefined, env: NodeJS.ProcessEnv): string {
+  const file = env[SEED_FILE_ENV];
+  if (file) {
+    const seed = readFileSync(file, 'utf8').trim();
+    if (!/^SU[A-Z2-7]{56}$/.test(seed)) throw new Error(`${file} (from $${SEED_FILE_ENV}) does not hold an nkey user seed`);
+    return seed;
+  }
+  return currentKey(readStore(identityFile || env[IDENTITY_ENV] || undefined), identity).seed;
+}
+
+const statusLine = (s: StreamStatus): string =>
+  [
+    s.stream.padEnd(24),
+    s.role.padEnd(8),
+    (s.site ?? '-').padEnd(10),
+    s.state.padEnd(10),
+    s.cluster ? `in ${s.cluster}` : '',
+    s.messages !== undefined ? `${s.messages} msgs, last revision ${s.lastSeq}` : '',
+    s.lag !== undefined ? `lag ${s.lag}` : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
+
+function printReport(report: PromotionReport, out: (line: string) => void): void {
+  const home = report.origin.site;
+  out(`${report.origin.stream} is the origin in ${home}: ${report.origin.messages} messages, revisions 1..${report.origin.lastSeq}`);
+  out(`recovered everything the ${home} mirror had, through old revision ${report.recoveredThrough}; copied messages were renumbered`);
+  if (report.deleted.length) out(`deleted: ${report.deleted.join(', ')}`);
+  for (const m of report.mirrors) out(`mirror ${m.stream} in ${m.site}: ${m.action}${m.reason ? ` (${m.reason})` : ''}`);
+  out('');
+  out('next (docs/kv-failover.md):');
+  out(`  1. set account.kv.homeSite to '${home}' in config/fleet.ts and commit it`);
+  out('  2. deploy every reachable site stack (npm run deploy -- nats-<site>): accounts and provisioning Jobs follow the new layout');
+  out('  3. restart the Harmony agents (revisions changed: watchers and compare-and-set must start over)');
+  const pending = report.mirrors.filter((m) => m.action === 'pending').map((m) => m.site);
+  if (pending.length) out(`  4. when ${pending.join(', ')} is back: deploy its stack (or npm run kv -- provision --site <site>) to mirror the bucket back`);
+}
+
+/** Runs one command; resolves to the exit status. */
+export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        site: { type: 'string' },
+        servers: { type: 'string' },
+        as: { type: 'string' },
+        identity: { type: 'string' },
+        force: { type: 'boolean' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const command = positionals[0] as Command | undefined;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (!(command in DEFAULT_IDENTITY) || positionals.length > 1) {
+    io.err(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'promote' && !values.site) {
+    io.err(`promote needs --site <site>: the surviving site whose mirror becomes the origin\n\n${USAGE}`);
+    return 2;
+  }
+  const sites = io.fleet.sites.map((s) => s.name);
+  if (values.site && !sites.includes(values.site)) {
+    io.err(`unknown site "${values.site}"; the fleet has ${sites.join(', ')}`);
+    return 2;
+  }
+  const timeoutMs = values.timeout ? Number(values.timeout) * 1000 : 60_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    io.err(`--timeout must be a number of seconds, got "${values.timeout}"`);
+    return 2;
+  }
+
+  const identity = values.as ?? DEFAULT_IDENTITY[command];
+  const servers = (values.servers ?? DEFAULT_SERVERS).split(',').map((s) => s.trim()).filter(Boolean);
+  let nc;
+  try {
+    nc = await connectWithSeed(servers, seedFor(identity, values.identity, io.env), `harmony-kv-${command}`);
+  } catch (e) {
+    io.err(`cannot connect to ${servers.join(', ')} as ${identity}: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    if (command === 'status') {
+      for (const s of await bucketStatus(nc, io.fleet, timeoutMs)) io.out(statusLine(s));
+    } else if (command === 'promote') {
+      const report = await promoteMirror(nc, { fleet: io.fleet, site: values.site!, force: values.force, timeoutMs, log: (line) => io.err(line) });
+      printReport(report, io.out);
+    } else {
+      const actual = await originElsewhere(nc, io.fleet, timeoutMs);
+      if (actual) {
+        io.err(`the origin lives in ${actual} but the fleet's account.kv.homeSite is ${io.fleet.account.kv.homeSite}: set it to '${actual}' first (provisioning would try to move the origin)`);
+        return 1;
+      }
+      const results = await provisionBucket(nc, io.fleet, values.site ? [values.site] : undefined);
+      for (const [stream, action] of results) io.out(`${stream}: ${action}`);
+    }
+    return 0;
+  } catch (e) {
+    io.err(`${command} failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await nc.close();
+  }
+}
+
+if (require.main === module) {
+  void runKvCli(process.argv.slice(2), {
+    fleet: deployedFleet,
+    env: process.env,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

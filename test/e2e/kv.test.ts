@@ -1,0 +1,351 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Fleet } from '../../config/types';
+import { provisionerFiles, SCRIPT_FILE } from '../../constructs/kv-provisioner';
+import { connectWithSeed } from '../../lib/kv/connect';
+import { promoteMirror, streamInfo } from '../../lib/kv/promote';
+import { provisionBucket } from '../../lib/kv/provision';
+import { currentKey } from '../../lib/secrets/material';
+import { e2eFleet, useSupercluster } from './harness';
+
+/*
+ * The HARMONY bucket of the example fleet on real nats-server: origin R3 in
+ * site-1, a mirror in site-2 and in site-3. "Answered by a mirror" is read
+ * from the direct-get reply itself: its `Nats-Stream` header names the
+ * stream that answered (KV_HARMONY for the origin, KV_HARMONY_site-N for a
+ * mirror).
+ */
+
+const ORIGIN = 'KV_HARMONY';
+const mirrorOf = (site: string) => `KV_HARMONY_${site}`;
+const decoder = new TextDecoder();
+
+/** A raw direct get of a key's last value, as the agent sends it; who answered and what. */
+async function directGet(nc: NatsConnection, key: string): Promise<{ stream?: string; seq: number; value: string }> {
+  const reply = await nc.request(`$JS.API.DIRECT.GET.${ORIGIN}`, JSON.stringify({ last_by_subj: `$KV.HARMONY.${key}` }), { timeout: 3000 });
+  if (reply.headers?.code && reply.headers.code >= 400) throw new Error(`direct get ${key}: ${reply.headers.code} ${reply.headers.description}`);
+  return { stream: reply.headers?.get('Nats-Stream'), seq: Number(reply.headers?.get('Nats-Sequence')), value: decoder.decode(reply.data) };
+}
+
+/** Polls `check` every 100 ms until it holds; fails after `ms` with what it last saw. */
+async function waitUntil(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last: unknown = 'never checked';
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+      last = 'condition false';
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what} (${String(last)})`);
+}
+
+/** Runs `fn` over `items`, `size` at a time, each batch awaited: bounded concurrency. */
+async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.allSettled(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/** Reads every key at `kv` and returns the keys whose value differs from `expected`. */
+async function mismatches(kv: KV, expected: ReadonlyMap<string, string>): Promise<string[]> {
+  const results = await inBatches([...expected], 100, async ([key, value]) => ((await kv.get(key))?.string() === value ? undefined : key));
+  return results.map((r, i) => (r.status === 'fulfilled' ? r.value : `${[...expected.keys()][i]} (${String(r.reason)})`)).filter((k): k is string => k !== undefined);
+}
+
+function connections(sc: ReturnType<typeof useSupercluster>) {
+  const open: NatsConnection[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
+  });
+  return async (identity: string, site: string): Promise<NatsConnection> => {
+    const nc = await connectWithSeed(sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `e2e-kv-${identity}-${site}`);
+    open.push(nc);
+    return nc;
+  };
+}
+
+/** Mirrors (as the monitor sees them) have every message the origin has. */
+async function mirrorsCaughtUp(monitor: NatsConnection, mirrors: readonly string[], ms = 15_000): Promise<number> {
+  const { last_seq } = (await streamInfo(monitor, ORIGIN)).state;
+  await waitUntil(`${mirrors.join(', ')} to reach revision ${last_seq}`, ms, async () =>
+    (await Promise.all(mirrors.map((m) => streamInfo(monitor, m)))).every((i) => i.state.last_seq === last_seq),
+  );
+  return last_seq;
+}
+
+describe('HARMONY KV: R3 origin in site-1, mirrors in site-2 and site-3 (nats-server)', () => {
+  const sc = useSupercluster();
+  const as = connections(sc);
+  /** Every key written in this block with its last value: what the mirrors must serve at the end. */
+  const written = new Map<string, string>();
+  let agent1: KV;
+  let monitor: NatsConnection;
+
+  beforeAll(async () => {
+    await provisionBucket(await as('provisioner', 'site-1'), sc.cluster.fleet);
+    agent1 = await new Kvm(await as('agent', 'site-1')).open('HARMONY', { allow_direct: true });
+    monitor = await as('monitor', 'site-1');
+  });
+
+  test('a put at site-1 is read at site-2 and site-3, answered by their own mirror', async () => {
+    for (let i = 0; i < 20; i++) {
+      const revision = await agent1.put(`mirror.${i}`, `first-${i}`);
+      expect(revision).toBeGreaterThan(0);
+      written.set(`mirror.${i}`, `first-${i}`);
+    }
+    const originRevision = await agent1.put('mirror.0', 'second-0');
+    written.set('mirror.0', 'second-0');
+    await mirrorsCaughtUp(monitor, [mirrorOf('site-2'), mirrorOf('site-3')]);
+
+    // Control: at site-1 the origin itself answers.
+    expect(await directGet(await as('agent', 'site-1'), 'mirror.0')).toEqual({ stream: ORIGIN, seq: originRevision, value: 'second-0' });
+    for (const site of ['site-2', 'site-3']) {
+      const nc = await as('agent', site);
+      const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
+      expect(await mismatches(kv, written)).toEqual([]);
+      const entry = await kv.get('mirror.0');
+      expect(entry?.revision).toBe(originRevision);
+      // Every direct get from this site is answered by the site's mirror, with the origin's revision.
+      for (let i = 0; i < 10; i++) expect(await directGet(nc, 'mirror.0')).toEqual({ stream: mirrorOf(site), seq: originRevision, value: 'second-0' });
+    }
+  });
+
+  test('10,000 puts while one home-site server (the stream leader) stops: every acknowledged put is readable', async () => {
+    const before = await streamInfo(monitor, ORIGIN);
+    const leaderName = before.cluster?.leader;
+    const leader = sc.cluster.servers.find((s) => s.name === leaderName);
+    expect(leader?.site).toBe('site-1');
+
+    const keys = Array.from({ length: 10_000 }, (_, i) => `load.${i}`);
+    const acked = new Map<string, number>();
+    let failed = 0;
+    let stopped: Promise<void> | undefined;
+    let gone = false;
+    let ackedWhileDown = 0;
+    for (let i = 0; i < keys.length; i += 100) {
+      // Stop the leader mid-run, while puts are in flight.
+      if (i === 3000) stopped = sc.cluster.stopServer(leader!).then(() => void (gone = true));
+      const batch = keys.slice(i, i + 100);
+      const wasGone = gone;
+      const results = await Promise.allSettled(batch.map((key) => agent1.put(key, `value-of-${key}`)));
+      results.forEach((r, j) => (r.status === 'fulfilled' ? acked.set(batch[j], r.value) : failed++));
+      if (wasGone) ackedWhileDown += results.filter((r) => r.status === 'fulfilled').length;
+    }
+    await stopped;
+    expect(sc.cluster.isRunning(leader!)).toBe(false);
+    expect(acked.size + failed).toBe(10_000);
+    // Not vacuous: the bucket kept taking writes with a replica down.
+    expect(acked.size).toBeGreaterThanOrEqual(9_000);
+    expect(ackedWhileDown).toBeGreaterThanOrEqual(3_000);
+    console.log(`10,000 puts: ${acked.size} acknowledged (${ackedWhileDown} with ${leaderName} down), ${failed} failed`);
+    const after = await streamInfo(monitor, ORIGIN);
+    expect(after.cluster?.leader).not.toBe(leaderName);
+
+    // Read back through the stream leader (STREAM.MSG.GET, not a possibly lagging replica).
+    const leaderKv = await new Kvm(await as('agent', 'site-1')).open('HARMONY', { allow_direct: false });
+    const wrong: string[] = [];
+    await inBatches([...acked], 100, async ([key, revision]) => {
+      const entry = await leaderKv.get(key);
+      if (entry?.string() !== `value-of-${key}` || entry.revision !== revision) wrong.push(`${key}@${revision}: ${entry?.string()}@${entry?.revision}`);
+    }).then((results) => results.forEach((r) => r.status === 'rejected' && wrong.push(String(r.reason))));
+    expect(wrong).toEqual([]);
+    for (const key of acked.keys()) written.set(key, `value-of-${key}`);
+
+    // The stopped server comes back and catches up: all three replicas current again.
+    sc.cluster.startServer(leader!);
+    await waitUntil('the restarted replica to be current', 30_000, async () => {
+      const info = await streamInfo(monitor, ORIGIN);
+      const replicas = info.cluster as { replicas?: { name: string; current: boolean }[] } | undefined;
+      return (replicas?.replicas ?? []).length === 2 && replicas!.replicas!.every((r) => r.current);
+    });
+  }, 120_000);
+
+  test('every server of the home site stopped: gets at site-2 and site-3 still return the last values', async () => {
+    for (let i = 0; i < 20; i++) {
+      await agent1.put(`mirror.${i}`, `last-${i}`);
+      written.set(`mirror.${i}`, `last-${i}`);
+    }
+    const last = await mirrorsCaughtUp(monitor, [mirrorOf('site-2'), mirrorOf('site-3')], 30_000);
+    await sc.cluster.stopSite('site-1');
+    expect(sc.cluster.serversOf('site-1').some((s) => sc.cluster.isRunning(s))).toBe(false);
+
+    for (const site of ['site-2', 'site-3']) {
+      const nc = await as('agent', site);
+      const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
+      // The origin is gone: writes fail.
+      await expect(kv.put('mirror.0', 'lost')).rejects.toThrow();
+      expect(await mismatches(kv, written)).toEqual([]);
+      expect(await directGet(nc, 'mirror.19')).toEqual({ stream: mirrorOf(site), seq: last, value: 'last-19' });
+    }
+  }, 90_000);
+});
+
+/** The operator-only promotion identity `kv-admin` is built in: the example fleet serves. */
+const promotionFleet: Fleet = e2eFleet;
+
+/**
+ * A stand-in for the `nats` CLI (natscli is not packaged for Debian): only
+ * what the Job's script calls, `nats --no-context --server URL --nkey FILE
+ * --timeout 10s request --raw SUBJECT BODY`, printing the reply body and
+ * failing on a timeout as natscli does.
+ */
+const natsShim = (): string => `#!/usr/bin/env node
+const { connect, nkeyAuthenticator } = require(${JSON.stringify(require.resolve('@nats-io/transport-node'))});
+const args = process.argv.slice(2);
+const opt = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
+const server = opt('--server'), nkey = opt('--nkey'), timeout = parseInt(opt('--timeout') ?? '5', 10) * 1000;
+const [command, subject, body] = args.filter((a) => a !== '--no-context' && a !== '--raw');
+if (command !== 'request') { console.error('shim: only request'); process.exit(2); }
+(async () => {
+  const seed = require('node:fs').readFileSync(nkey, 'utf8').trim();
+  const nc = await connect({ servers: server.split(','), authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)), timeout: 5000 });
+  try { process.stdout.write(new TextDecoder().decode((await nc.request(subject, body ?? '', { timeout })).data)); }
+  catch (e) { console.error('nats: error: ' + e.message); process.exitCode = 1; }
+  finally { await nc.close(); }
+})();
+`;
+
+const hasJq = (() => {
+  try {
+    require('node:child_process').execFileSync('jq', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('HARMONY KV: the provisioning Job, then promoting the site-2 mirror after losing site-1 (nats-server)', () => {
+  const sc = useSupercluster({ fleet: promotionFleet });
+  const as = connections(sc);
+
+  // The nats-box image has jq; this machine needs it too (Debian: jq).
+  (hasJq ? test : test.skip)('the Job script applies bucketStreams idempotently, as provisionBucket does, and refuses to move the origin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harmony-kv-job-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(join(dir, 'bin', 'nats'), natsShim(), { mode: 0o755 });
+      const seedFile = join(dir, 'provisioner.nk');
+      writeFileSync(seedFile, currentKey(sc.material, 'provisioner').seed, { mode: 0o600 });
+      const run = async (fleet: Fleet, site: string) => {
+        const configDir = join(dir, `${site}-${Math.random().toString(36).slice(2)}`);
+        mkdirSync(configDir);
+        for (const [file, text] of Object.entries(provisionerFiles(fleet, site, { configDir, seedFile }))) writeFileSync(join(configDir, file), text);
+        const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, NATS_URL: sc.cluster.clientUrls(site).join(',') };
+        try {
+          const { stdout } = await promisify(execFile)('sh', [join(configDir, SCRIPT_FILE)], { env, timeout: 60_000 });
+          return { code: 0, stdout: stdout.trim(), stderr: '' };
+        } catch (e) {
+          const err = e as { code?: number; stdout?: string; stderr?: string };
+          return { code: err.code ?? -1, stdout: (err.stdout ?? '').trim(), stderr: (err.stderr ?? '').trim() };
+        }
+      };
+      const fleet = sc.cluster.fleet;
+      expect(await run(fleet, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: created', stderr: '' });
+      expect(await run(fleet, 'site-2')).toEqual({ code: 0, stdout: 'KV_HARMONY_site-2: created', stderr: '' });
+      expect(await run(fleet, 'site-3')).toEqual({ code: 0, stdout: 'KV_HARMONY_site-3: created', stderr: '' });
+      expect(await run(fleet, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: unchanged', stderr: '' });
+      expect(await run(fleet, 'site-3')).toEqual({ code: 0, stdout: 'KV_HARMONY_site-3: unchanged', stderr: '' });
+      // The TypeScript provisioner (local supercluster, tests) finds exactly what the Job made.
+      const provisioner = await as('provisioner', 'site-2');
+      expect([...(await provisionBucket(provisioner, fleet)).values()]).toEqual(['unchanged', 'unchanged', 'unchanged']);
+
+      // A changed limit is applied, and changed back.
+      const wider: Fleet = { ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, history: 7 } } };
+      expect(await run(wider, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: updated', stderr: '' });
+      expect((await streamInfo(provisioner, ORIGIN)).config.max_msgs_per_subject).toBe(7);
+      expect((await run(fleet, 'site-1')).stdout).toBe('KV_HARMONY: updated');
+      expect((await streamInfo(provisioner, ORIGIN)).config.max_msgs_per_subject).toBe(5);
+
+      // A fleet that moved the home site without a promotion: refused, the origin stays where it is.
+      const moved: Fleet = { ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, homeSite: 'site-2' } } };
+      const refused = await run(moved, 'site-2');
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('KV_HARMONY lives in cluster site-1, the fleet places it in site-2: not moving it');
+      expect((await streamInfo(provisioner, ORIGIN)).cluster?.name).toBe('site-1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  test('promote a mirror, write to the new origin, bring site-1 back with empty storage: it catches up', async () => {
+    // Already there when the Job script test ran; provisioned here otherwise.
+    await provisionBucket(await as('provisioner', 'site-1'), sc.cluster.fleet);
+    const kv1 = await new Kvm(await as('agent', 'site-1')).open('HARMONY', { allow_direct: true });
+    const expected = new Map<string, string | null>();
+    for (let i = 0; i < 30; i++) await kv1.put(`p.${i}`, `v1-${i}`);
+    for (let i = 0; i < 30; i += 2) await kv1.put(`p.${i}`, `v2-${i}`);
+    await kv1.delete('p.1');
+    for (let i = 0; i < 30; i++) expected.set(`p.${i}`, i === 1 ? null : `${i % 2 === 0 ? 'v2' : 'v1'}-${i}`);
+    const monitor = await as('monitor', 'site-2');
+    const before = await mirrorsCaughtUp(monitor, [mirrorOf('site-2'), mirrorOf('site-3')]);
+
+    // Site-1 is lost with its disks.
+    await sc.cluster.stopSite('site-1', { wipe: true });
+
+    const admin = await as('kv-admin', 'site-2');
+    const report = await promoteMirror(admin, { fleet: sc.cluster.fleet, site: 'site-2', timeoutMs: 45_000 });
+    expect(report.fleet.account.kv.homeSite).toBe('site-2');
+    expect(report.recoveredThrough).toBe(before);
+    expect(report.origin).toMatchObject({ stream: ORIGIN, site: 'site-2' });
+    expect(report.deleted).toEqual([mirrorOf('site-2'), ORIGIN, `PROMOTE_${ORIGIN}`]);
+    expect(report.mirrors).toEqual([
+      expect.objectContaining({ site: 'site-1', stream: mirrorOf('site-1'), action: 'pending' }),
+      { site: 'site-3', stream: mirrorOf('site-3'), action: 'recreated' },
+    ]);
+    const origin = await streamInfo(monitor, ORIGIN);
+    expect(origin.cluster?.name).toBe('site-2');
+    expect(origin.config).toMatchObject({ subjects: ['$KV.HARMONY.>'], placement: { cluster: 'site-2' }, num_replicas: 3 });
+    expect(origin.config.sources ?? []).toEqual([]);
+
+    // Reads at site-2 come from the new origin with the last values, the delete included.
+    const agent2 = await as('agent', 'site-2');
+    const kv2 = await new Kvm(agent2).open('HARMONY', { allow_direct: true });
+    for (const [key, value] of expected) {
+      const entry = await kv2.get(key);
+      if (value === null) expect(entry?.operation).toBe('DEL');
+      else expect(entry?.string()).toBe(value);
+    }
+    expect((await directGet(agent2, 'p.0')).stream).toBe(ORIGIN);
+
+    // Writes go to the new origin.
+    const revision = await kv2.put('p.0', 'after-promotion');
+    expect(revision).toBeGreaterThan(report.copied);
+    await kv2.put('p.new', 'written-at-site-2');
+    expected.set('p.0', 'after-promotion').set('p.new', 'written-at-site-2');
+
+    // A rerun finds the promotion done and changes nothing.
+    const again = await promoteMirror(admin, { fleet: sc.cluster.fleet, site: 'site-2', timeoutMs: 15_000 });
+    expect(again.deleted).toEqual([]);
+    expect(again.mirrors.find((m) => m.site === 'site-3')?.action).toBe('kept');
+
+    // Site-1 returns with empty storage; provisioning with the promoted fleet mirrors the bucket back.
+    sc.cluster.startSite('site-1');
+    await sc.cluster.waitReady(45_000);
+    const created = await provisionBucket(admin, report.fleet, ['site-1']);
+    expect([...created]).toEqual([[mirrorOf('site-1'), 'created']]);
+    const last = await mirrorsCaughtUp(monitor, [mirrorOf('site-1'), mirrorOf('site-3')], 30_000);
+    expect(last).toBe(revision + 1);
+
+    // Proof it caught up: with site-2 and site-3 gone too, site-1's mirror alone serves every value.
+    await sc.cluster.stopSite('site-2');
+    await sc.cluster.stopSite('site-3');
+    const agent1 = await as('agent', 'site-1');
+    const kvBack = await new Kvm(agent1).open('HARMONY', { allow_direct: true });
+    for (const [key, value] of expected) {
+      const entry = await kvBack.get(key);
+      if (value === null) expect(entry?.operation).toBe('DEL');
+      else expect(entry?.string()).toBe(value);
+    }
+    expect(await directGet(agent1, 'p.new')).toEqual({ stream: mirrorOf('site-1'), seq: last, value: 'written-at-site-2' });
+  }, 150_000);
+});
