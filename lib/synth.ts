@@ -14,24 +14,6 @@ export class FleetValidationError extends Error {
 }
 
 /**
- * cdktf records a full stack trace for every token it creates. Under
- * ts-node each frame of those traces goes through source-map-support, which
- * made synth of the default fleet 1.6x an empty app (npm run bench). Synth
- * needs no source-mapped traces, so V8's own formatter runs meanwhile;
- * errors read after synth are mapped again.
- */
-function withPlainStackTraces<T>(work: () => T): T {
-  const errors = Error as { prepareStackTrace?: ErrorConstructor['prepareStackTrace'] };
-  const prepare = errors.prepareStackTrace;
-  errors.prepareStackTrace = undefined;
-  try {
-    return work();
-  } finally {
-    errors.prepareStackTrace = prepare;
-  }
-}
-
-/**
  * Validate, then synthesize every stack into `outdir`. A bad fleet
  * synthesizes nothing, and stale stacks from an earlier synth are removed, so
  * no later `cdktf deploy` can pick up output the fleet no longer describes.
@@ -43,10 +25,8 @@ export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: strin
     rmSync(join(outdir, 'manifest.json'), { force: true });
     throw new FleetValidationError(problems);
   }
-  return withPlainStackTraces(() => {
-    const app = new App({ outdir });
-    addFleetStacks(app, fleet, identities);
-    app.synth();
-    return app;
-  });
+  const app = new App({ outdir });
+  addFleetStacks(app, fleet, identities);
+  app.synth();
+  return app;
 }

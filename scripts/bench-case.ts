@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 const started = Number(process.env.BENCH_START_NS ? BigInt(process.env.BENCH_START_NS) / 1_000_000n : 0n);
 const kind = process.argv[2];
-const outdir = mkdtempSync(join(tmpdir(), 'harmony-bench-'));
+// Under `cdktf synth` the CLI names the output directory; alone, a temporary one.
+const outdir = process.env.CDKTF_OUTDIR ?? mkdtempSync(join(tmpdir(), 'harmony-bench-'));
 
 function run(): void {
   if (kind === 'empty') {
@@ -34,7 +35,7 @@ function run(): void {
 try {
   run();
 } finally {
-  rmSync(outdir, { recursive: true, force: true });
+  if (!process.env.CDKTF_OUTDIR) rmSync(outdir, { recursive: true, force: true });
 }
 const wallMs = Date.now() - started;
 console.log(JSON.stringify({ kind, wallMs, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));

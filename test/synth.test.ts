@@ -85,12 +85,16 @@ describe('synthFleet', () => {
   });
 });
 
-describe('main.ts (what `cdktf synth` runs)', () => {
+describe('main.ts run as cdktf.json says (what `cdktf synth` runs)', () => {
+  test('cdktf.json runs main.ts through sucrase, as these tests do', () => {
+    expect(JSON.parse(readFileSync(join(REPO, 'cdktf.json'), 'utf8')).app).toBe('node -r sucrase/register main.ts');
+  });
+
   test('synthesizes the shipped fleet with no credentials and exits 0', () => {
     const out = mkdtempSync(join(tmpdir(), 'harmony-main-'));
     try {
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: out };
-      const run = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['-r', 'sucrase/register', join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(readdirSync(join(out, 'stacks')).sort()).toEqual(['mgmt', 'nats-site-1', 'nats-site-2', 'nats-site-3']);
@@ -108,7 +112,7 @@ describe('main.ts (what `cdktf synth` runs)', () => {
       delete keys.monitor;
       writeFileSync(join(dir, 'identities.json'), JSON.stringify(keys));
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: join(dir, 'out'), HARMONY_IDENTITIES_FILE: join(dir, 'identities.json') };
-      const run = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['-r', 'sucrase/register', join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/The fleet has 1 problem:\n {2}- config\/identities\.json has no public key for identity "monitor"/);
       expect(existsSync(join(dir, 'out', 'stacks'))).toBe(false);

@@ -27,7 +27,8 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
     ['kv-admin', kvAdminPermissions([streams.origin, ...streams.mirrors.values(), streams.staging])],
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: s.subscribe }]),
   ];
-  return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
+  // Plain code-unit order: stable everywhere, and no ICU collator to load at synth.
+  return new Map(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
