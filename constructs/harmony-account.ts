@@ -17,7 +17,8 @@ export interface HarmonyAccountProps {
 }
 
 export const AGENT_SECRET = 'harmony-agent-nkey';
-export const PROVISIONER_SECRET = 'harmony-provisioner-nkey';
+/** The provisioner's seed beside the servers; the KV provisioning Job mounts it. */
+export const PROVISIONER_SECRET = { name: 'harmony-provisioner-nkey', key: 'provisioner.nk' } as const;
 export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
 
 /**
@@ -48,8 +49,8 @@ export class HarmonyAccount extends Construct {
     });
     // Beside the servers, not in the agent's namespace: only the provisioning job mounts it.
     this.provisionerSecret = new SecretV1(this, 'provisioner-seed', {
-      metadata: { name: PROVISIONER_SECRET, namespace: props.natsNamespace },
-      data: { 'provisioner.nk': props.provisionerSeed },
+      metadata: { name: PROVISIONER_SECRET.name, namespace: props.natsNamespace },
+      data: { [PROVISIONER_SECRET.key]: props.provisionerSeed },
     });
   }
 }

@@ -8,6 +8,7 @@ import type { Fleet, SiteSpec } from '../config/types';
 import type { StreamConfigJson } from '../lib/kv/stream-configs';
 import { bucketStreams } from '../lib/kv/stream-configs';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
+import { PROVISIONER_SECRET } from './harmony-account';
 
 /**
  * nats-box 0.18.1 ships natscli v0.2.4, jq and a POSIX sh on Alpine 3.22.
@@ -15,8 +16,6 @@ import { PORTS, RELEASE_NAME } from '../lib/nats/names';
  */
 export const NATS_BOX_IMAGE = 'natsio/nats-box:0.18.1';
 
-/** Where the lead's Secret with the provisioner's seed is (HarmonyAccount creates it). */
-export const PROVISIONER_SECRET = { name: 'harmony-provisioner-nkey', key: 'provisioner.nk' } as const;
 
 /** Where the Job's pod finds the ConfigMap (the script and one JSON file per stream) and the seed. */
 export interface ProvisionPaths {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import type { Fleet } from '../../config/types';
-import { PROVISIONER_SECRET as ACCOUNT_PROVISIONER_SECRET } from '../../constructs/harmony-account';
-import { JOB_PATHS, KvProvisioner, NATS_BOX_IMAGE, PROVISIONER_SECRET, SCRIPT_FILE, provisionScript } from '../../constructs/kv-provisioner';
+import { PROVISIONER_SECRET } from '../../constructs/harmony-account';
+import { JOB_PATHS, KvProvisioner, NATS_BOX_IMAGE, SCRIPT_FILE, provisionScript } from '../../constructs/kv-provisioner';
 import { bucketStreams } from '../../lib/kv/stream-configs';
 import { exampleFleet } from '../fixtures/fleet';
 
@@ -43,11 +43,10 @@ describe('KvProvisioner', () => {
 
   test('the Job mounts the provisioner seed Secret the account creates and authenticates with it', () => {
     const { job, configMap } = synth();
-    expect(PROVISIONER_SECRET.name).toBe(ACCOUNT_PROVISIONER_SECRET);
     const pod = job.spec.template.spec;
     const container = pod.container[0];
     const seedVolume = pod.volume.find((v: any) => v.secret);
-    expect(seedVolume.secret).toMatchObject({ secret_name: 'harmony-provisioner-nkey' });
+    expect(seedVolume.secret).toMatchObject({ secret_name: PROVISIONER_SECRET.name });
     expect(container.volume_mount).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: seedVolume.name, mount_path: '/etc/harmony/provisioner', read_only: true }),
