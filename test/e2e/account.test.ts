@@ -5,6 +5,7 @@ import { connectWithSeed } from '../../lib/kv/connect';
 import { provisionBucket } from '../../lib/kv/provision';
 import type { SecretMaterial } from '../../lib/secrets/material';
 import { currentKey, newIdentityKey } from '../../lib/secrets/material';
+import { waitFor } from '../../lib/local/readiness';
 import { useSupercluster } from './harness';
 
 /** nats.js rejects the request with the server's own verdict. */
@@ -89,24 +90,37 @@ describe('the HARMONY account on real nats-server', () => {
   test('rotation: old and new keys both work during it, the old one is refused after retire', async () => {
     const old = currentKey(sc.material, 'agent');
     const fresh = newIdentityKey();
-    const rotating: SecretMaterial = { ...sc.material, identities: { ...sc.material.identities, agent: [old, fresh] } };
-    sc.cluster.reloadAccounts(rotating);
-    await new Promise((r) => setTimeout(r, 1000));
-    const urls = sc.cluster.clientUrls('site-2');
+    const servers = sc.cluster.clientUrls('site-2');
+    /** Which of the site's servers accept `seed` right now (each reloads on its own). */
+    const accepting = async (seed: string) =>
+      Promise.all(
+        servers.map(async (url) => {
+          try {
+            await (await connectWithSeed([url], seed, 'rotation-probe')).close();
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      );
+
+    sc.cluster.reloadAccounts({ ...sc.material, identities: { ...sc.material.identities, agent: [old, fresh] } });
+    await waitFor('every server to accept the new key', () => accepting(fresh.seed), (a) => a.every(Boolean), 10_000);
+    expect(await accepting(old.seed)).toEqual([true, true, true]);
     for (const key of [old, fresh]) {
-      const nc = await connectWithSeed(urls, key.seed, 'rotation');
-      const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
-      await kv.put('agent.rotation', key.publicKey);
+      const nc = await connectWithSeed(servers, key.seed, 'rotation');
+      await (await new Kvm(nc).open('HARMONY', { allow_direct: true })).put('agent.rotation', key.publicKey);
       await nc.close();
     }
 
-    const retired: SecretMaterial = { ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } };
-    sc.cluster.reloadAccounts(retired);
-    await new Promise((r) => setTimeout(r, 1000));
-    await expect(connectWithSeed(urls, old.seed, 'retired')).rejects.toThrow(/authorization/i);
-    const nc = await connectWithSeed(urls, fresh.seed, 'new key');
+    sc.cluster.reloadAccounts({ ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } });
+    await waitFor('every server to refuse the retired key', () => accepting(old.seed), (a) => a.every((ok) => !ok), 10_000);
+    await expect(connectWithSeed(servers, old.seed, 'retired')).rejects.toThrow(/authorization/i);
+    const nc = await connectWithSeed(servers, fresh.seed, 'new key');
     const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
-    expect((await kv.get('agent.rotation'))?.string()).toBe(fresh.publicKey);
+    // The put went to the origin in site-1; site-2's mirror answers reads and follows asynchronously.
+    const value = await waitFor('the last put at site-2', async () => (await kv.get('agent.rotation'))?.string(), (v) => v === fresh.publicKey, 10_000);
+    expect(value).toBe(fresh.publicKey);
     await nc.close();
   });
 });
