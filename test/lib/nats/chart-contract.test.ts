@@ -1,0 +1,57 @@
+import { NATS_POD_SELECTOR } from '../../../constructs/gateway-mesh';
+import { NATS_CHART, siteHelmValues } from '../../../lib/nats/helm-values';
+import { HEADLESS_SERVICE, POD_PATHS, PORTS } from '../../../lib/nats/names';
+import { POD_TLS, siteServerConfig } from '../../../lib/nats/site-config';
+import { exampleFleet } from '../../fixtures/fleet';
+
+/**
+ * Facts about the official chart (nats-io/k8s helm/charts/nats, version
+ * 2.14.2: values.yaml, files/config/config.yaml, files/config/tls.yaml,
+ * templates/_helpers.tpl), written down by hand because `helm template`
+ * cannot run here. If the pinned version moves, re-read the chart and update
+ * these together with NATS_CHART.
+ */
+const CHART = {
+  version: '2.14.2',
+  topLevelValues: ['global', 'nameOverride', 'fullnameOverride', 'namespaceOverride', 'tlsCA', 'config', 'container', 'reloader', 'promExporter', 'service', 'statefulSet', 'podTemplate', 'headlessService', 'configMap', 'podDisruptionBudget', 'serviceAccount', 'natsBox', 'extraResources'],
+  configKeys: ['cluster', 'jetstream', 'nats', 'leafnodes', 'websocket', 'mqtt', 'gateway', 'monitor', 'profiling', 'resolver', 'serverNamePrefix', 'merge', 'patch'],
+  /** What files/config/config.yaml writes at the top level with default ports. */
+  renderedTopLevel: { server_name: '<< $SERVER_NAME >>', lame_duck_grace_period: '10s', lame_duck_duration: '30s', port: 4222, http_port: 8222 },
+  /** Where the chart mounts `<protocol>.tls.secretName` and `tlsCA.secretName`. */
+  tlsDirs: { cluster: '/etc/nats-certs/cluster', gateway: '/etc/nats-certs/gateway', ca: '/etc/nats-ca-cert' },
+  /** Release `nats`: fullname `nats`, headless service `<fullname>-headless`, selector labels. */
+  headlessService: 'nats-headless',
+  selector: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' },
+  /** The chart's default container ports. */
+  ports: { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222 },
+};
+
+describe('our values against the chart they feed', () => {
+  const values = siteHelmValues(exampleFleet, exampleFleet.sites[0]) as Record<string, Record<string, unknown>>;
+  const doc = siteServerConfig(exampleFleet, exampleFleet.sites[0]) as Record<string, unknown>;
+
+  test('pins the chart version these facts were read from', () => expect(NATS_CHART.version).toBe(CHART.version));
+
+  test('sets only keys the chart has', () => {
+    expect(CHART.topLevelValues).toEqual(expect.arrayContaining(Object.keys(values)));
+    expect(CHART.configKeys).toEqual(expect.arrayContaining(Object.keys(values.config)));
+  });
+
+  test("the server config's top-level settings are the chart's own, so local and deployed servers agree", () => {
+    const outsideMergedBlocks = Object.fromEntries(Object.entries(doc).filter(([k]) => !['cluster', 'gateway', 'jetstream', '$include'].includes(k)));
+    expect(outsideMergedBlocks).toEqual(CHART.renderedTopLevel);
+  });
+
+  test('TLS files are where the chart mounts the secrets', () => {
+    expect(POD_TLS.cluster.cert_file.startsWith(`${CHART.tlsDirs.cluster}/`)).toBe(true);
+    expect(POD_TLS.gateway.cert_file.startsWith(`${CHART.tlsDirs.gateway}/`)).toBe(true);
+    expect(POD_TLS.ca_file.startsWith(`${CHART.tlsDirs.ca}/`)).toBe(true);
+    expect(POD_PATHS.caDir).toBe(CHART.tlsDirs.ca);
+  });
+
+  test('names, selector and ports match the release', () => {
+    expect(HEADLESS_SERVICE).toBe(CHART.headlessService);
+    expect(NATS_POD_SELECTOR).toEqual(CHART.selector);
+    expect(PORTS).toEqual(CHART.ports);
+  });
+});
