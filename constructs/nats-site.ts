@@ -13,6 +13,12 @@ export interface NatsSiteProps {
   readonly site: SiteSpec;
   /** Private material, as sensitive Terraform expressions. */
   readonly secrets: SiteSecretValues;
+  /**
+   * sha256 of the accounts include. The release carries it in its
+   * description, so `helm list` on any site shows which account definition
+   * it runs; the accounts themselves reload without a pod restart.
+   */
+  readonly accountsChecksum: string;
 }
 
 /**
@@ -37,6 +43,7 @@ export class NatsSite extends Construct {
       repository: NATS_CHART.repository,
       chart: NATS_CHART.chart,
       version: NATS_CHART.version,
+      description: `accounts sha256 ${props.accountsChecksum}`,
       // JSON is YAML: one deterministic document, no YAML library needed.
       values: [JSON.stringify(this.values, null, 2)],
       // Pods turn ready only once a JetStream meta leader exists, which needs

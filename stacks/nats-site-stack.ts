@@ -43,9 +43,9 @@ export class NatsSiteStack extends TerraformStack {
     new HelmProvider(this, 'helm', { kubernetes: kube });
 
     const secrets = siteVariables(this);
-    const nats = new NatsSite(this, 'nats', { fleet, site, secrets });
-    const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
     const accounts = renderAccounts(fleet, props.identities);
+    const nats = new NatsSite(this, 'nats', { fleet, site, secrets, accountsChecksum: accounts.checksum });
+    const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
     const account = new HarmonyAccount(this, 'account', {
       natsNamespace: nats.namespace,
       accounts,

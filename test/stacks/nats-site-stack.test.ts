@@ -74,6 +74,8 @@ describe('NatsSiteStack', () => {
     const perSite = exampleFleet.sites.map((_, i) => one(synth(exampleFleet, i), 'kubernetes_secret_v1', 'nats-accounts'));
     expect(new Set(perSite.map((s) => s.metadata.annotations[ACCOUNTS_CHECKSUM_ANNOTATION])).size).toBe(1);
     expect(new Set(perSite.map((s) => s.data['accounts.conf'])).size).toBe(1);
+    const releases = exampleFleet.sites.map((_, i) => one(synth(exampleFleet, i), 'helm_release').description);
+    expect(releases).toEqual(exampleFleet.sites.map(() => `accounts sha256 ${renderAccounts(exampleFleet, exampleIdentities).checksum}`));
   });
 
   test('the gateway Service exposes only the gateway port and publishes not-ready pods', () => {
