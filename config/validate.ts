@@ -275,6 +275,19 @@ function backendRules(fleet: Fleet): Rule[] {
   ];
 }
 
+/**
+ * Soft problems: synth goes on, the operator is told. A site reachable by
+ * one load-balanced name only can, on a cold start, let one site elect its
+ * own JetStream meta leader (DESIGN.md); the nodes' own addresses avoid it.
+ */
+export function fleetWarnings(fleet: Fleet): string[] {
+  return fleet.sites.flatMap((site, i) =>
+    gatewayHosts(site).length < 2
+      ? [`sites[${i}].gateway lists one address (${site.gateway.advertiseHost}): the other sites reach ${site.name} only through it; add the k3s nodes' addresses to extraHosts so a cold start cannot split the supercluster`]
+      : [],
+  );
+}
+
 /** Every problem with the fleet at once (empty when it can be synthesized). */
 export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
   const rules = [

@@ -1,6 +1,6 @@
 import { createUser } from 'nkeys.js';
 import type { Fleet, ServiceIdentitySpec } from '../../config/types';
-import { validateFleet } from '../../config/validate';
+import { fleetWarnings, validateFleet } from '../../config/validate';
 import { exampleFleet, exampleIdentities, generatedFleet, withSite } from '../fixtures/fleet';
 
 const problems = (fleet: Fleet, keys = exampleIdentities) => validateFleet(fleet, keys);
@@ -124,6 +124,15 @@ describe('validateFleet', () => {
       expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/backend\.bucket is empty/), expect.stringMatching(/backend\.endpoint is "http:\/\/x"/), expect.stringMatching(/backend\.region is empty/)]));
     });
     test('a local state dir outside the repo', () => expect(problems({ ...exampleFleet, backend: { type: 'local', dir: '/var/state' } })).toContainEqual(expect.stringMatching(/backend\.dir is "\/var\/state"/)));
+  });
+
+  describe('warnings', () => {
+    test('default properties: the example fleet lists several addresses per site and warns of nothing', () => expect(fleetWarnings(exampleFleet)).toEqual([]));
+    test('a site reachable by one address only is a warning, not an error', () => {
+      const single = withGateway(1, { extraHosts: [] });
+      expect(fleetWarnings(single)).toEqual([expect.stringMatching(/^sites\[1\]\.gateway lists one address \(nats-gw\.site-2\.example\.org\): .*add the k3s nodes' addresses to extraHosts/)]);
+      expect(problems(single)).toEqual([]);
+    });
   });
 
   test('mgmt problems are reported with the rest', () => expect(problems({ ...exampleFleet, mgmt: { ...exampleFleet.mgmt, adminSshKeys: [] } })).toContainEqual(expect.stringMatching(/^mgmt\.adminSshKeys/)));
