@@ -3,9 +3,10 @@ import type { Fleet } from '../config/types';
 import { configureBackend } from '../constructs/backend';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { MgmtStack } from './mgmt-stack';
-import { NatsSiteStack, siteStackName } from './nats-site-stack';
+import { MGMT_STACK, siteStackName } from '../lib/stack-names';
+import { NatsSiteStack } from './nats-site-stack';
 
-export const MGMT_STACK = 'mgmt';
+export { MGMT_STACK };
 
 /** Every stack of the fleet: `mgmt` and one `nats-<site>` per site, each with its own state. */
 export function addFleetStacks(app: App, fleet: Fleet, identities: IdentityKeys): void {

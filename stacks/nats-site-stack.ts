@@ -19,8 +19,7 @@ export interface NatsSiteStackProps {
   readonly identities: IdentityKeys;
 }
 
-/** Stack name of a site: what `cdktf deploy` takes. */
-export const siteStackName = (site: SiteSpec): string => `nats-${site.name}`;
+export { siteStackName } from '../lib/stack-names';
 
 /**
  * Paths in the fleet are relative to the repo root; Terraform runs three

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
+import { MGMT_STACK, siteStackName } from '../stack-names';
 import { IDENTITY_ENV } from '../secrets/age';
 import type { SecretMaterial } from '../secrets/material';
 import { siteTfVars } from '../secrets/tf-vars';
@@ -16,9 +17,6 @@ import { siteTfVars } from '../secrets/tf-vars';
  * never a value from the environment or the secrets store.
  */
 
-/** Stack names as stacks/fleet-app.ts builds them; kept literal so this module does not load cdktf (a test checks they agree). */
-export const MGMT_STACK_NAME = 'mgmt';
-export const siteStackNameOf = (site: Pick<SiteSpec, 'name'>): string => `nats-${site.name}`;
 
 /** Paths whose uncommitted changes would make a deploy differ from what is in git. */
 export const GUARDED_PATHS = ['config', 'nix', 'secrets'] as const;
@@ -59,11 +57,11 @@ export const USAGE = [
 ].join('\n');
 
 /** Every deployable stack of the fleet, in the order stacks/fleet-app.ts adds them. */
-export const knownStacks = (fleet: Fleet): string[] => [MGMT_STACK_NAME, ...fleet.sites.map(siteStackNameOf)];
+export const knownStacks = (fleet: Fleet): string[] => [MGMT_STACK, ...fleet.sites.map(siteStackName)];
 
 export function resolveStack(fleet: Fleet, stack: string): StackTarget | undefined {
-  if (stack === MGMT_STACK_NAME) return { kind: 'mgmt', stack };
-  const site = fleet.sites.find((s) => siteStackNameOf(s) === stack);
+  if (stack === MGMT_STACK) return { kind: 'mgmt', stack };
+  const site = fleet.sites.find((s) => siteStackName(s) === stack);
   return site ? { kind: 'site', stack, site } : undefined;
 }
 
