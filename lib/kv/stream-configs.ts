@@ -1,5 +1,5 @@
 import type { Fleet } from '../../config/types';
-import type { BucketPlacement } from '../nats/kv-placement';
+import type { BucketPlacement, KvLayout } from '../nats/kv-placement';
 import { kvLayout } from '../nats/kv-placement';
 
 /**
@@ -12,10 +12,19 @@ export type StreamConfigJson = Record<string, unknown> & { readonly name: string
 
 const TWO_MINUTES_NS = 120_000_000_000;
 
-export function originStreamConfig(fleet: Fleet): StreamConfigJson {
+export const originStreamConfig = (fleet: Fleet): StreamConfigJson => origin(kvLayout(fleet));
+
+export const mirrorStreamConfig = (fleet: Fleet, mirror: BucketPlacement): StreamConfigJson => mirrored(kvLayout(fleet), mirror);
+
+/** Every stream of the bucket with the site it lives in: the origin first. */
+export function bucketStreams(fleet: Fleet): { readonly site: string; readonly config: StreamConfigJson }[] {
   const layout = kvLayout(fleet);
+  return [{ site: layout.origin.site, config: origin(layout) }, ...layout.mirrors.map((m) => ({ site: m.site, config: mirrored(layout, m) }))];
+}
+
+function origin(layout: KvLayout): StreamConfigJson {
   return {
-    ...common(fleet, layout.origin),
+    ...common(layout, layout.origin),
     subjects: [`$KV.${layout.origin.bucket}.>`],
     duplicate_window: TWO_MINUTES_NS,
     // Lets the mirrors and the origin answer `$JS.API.DIRECT.GET.KV_<bucket>`.
@@ -24,10 +33,9 @@ export function originStreamConfig(fleet: Fleet): StreamConfigJson {
   };
 }
 
-export function mirrorStreamConfig(fleet: Fleet, mirror: BucketPlacement): StreamConfigJson {
-  const layout = kvLayout(fleet);
+function mirrored(layout: KvLayout, mirror: BucketPlacement): StreamConfigJson {
   return {
-    ...common(fleet, mirror),
+    ...common(layout, mirror),
     mirror: { name: layout.origin.stream },
     // A mirror answers the origin's direct gets, so clients bound to the
     // origin's bucket name keep reading while the home site is down.
@@ -36,8 +44,7 @@ export function mirrorStreamConfig(fleet: Fleet, mirror: BucketPlacement): Strea
   };
 }
 
-function common(fleet: Fleet, placement: BucketPlacement): StreamConfigJson {
-  const layout = kvLayout(fleet);
+function common(layout: KvLayout, placement: BucketPlacement): StreamConfigJson {
   return {
     name: placement.stream,
     description: `HARMONY KV bucket ${placement.bucket} in ${placement.site} (harmony-infra)`,
@@ -56,13 +63,4 @@ function common(fleet: Fleet, placement: BucketPlacement): StreamConfigJson {
     deny_delete: true,
     deny_purge: false,
   };
-}
-
-/** Every stream of the bucket with the site it lives in: the origin first. */
-export function bucketStreams(fleet: Fleet): { readonly site: string; readonly config: StreamConfigJson }[] {
-  const layout = kvLayout(fleet);
-  return [
-    { site: layout.origin.site, config: originStreamConfig(fleet) },
-    ...layout.mirrors.map((m) => ({ site: m.site, config: mirrorStreamConfig(fleet, m) })),
-  ];
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { siteNodes } from '../defaults';
+import type { IdentityKeys } from '../nats/accounts';
 import { renderAccounts } from '../nats/accounts';
 import { gatewayRemotes } from '../nats/gateways';
 import { ENV, ROUTE_USER, routeUrlEnv, serverName } from '../nats/names';
@@ -205,9 +206,9 @@ export class LocalSupercluster {
    * Re-renders the accounts include (after a key rotation) and makes every
    * running server reload it, as the chart's config reloader does in a pod.
    */
-  reloadAccounts(material: SecretMaterial): void {
-    (this as { material: SecretMaterial }).material = material;
-    const accounts = renderAccounts(this.fleet, publicKeys(material)).text;
+  reloadAccounts(keys: IdentityKeys): void {
+    // Servers need only public keys; passwords and certificates do not change with a rotation.
+    const accounts = renderAccounts(this.fleet, keys).text;
     for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), accounts);
     for (const child of this.processes.values()) child.kill('SIGHUP');
   }

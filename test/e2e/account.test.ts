@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectWithSeed } from '../../lib/kv/connect';
 import { provisionBucket } from '../../lib/kv/provision';
 import type { SecretMaterial } from '../../lib/secrets/material';
-import { currentKey, newIdentityKey } from '../../lib/secrets/material';
+import { currentKey, newIdentityKey, publicKeys } from '../../lib/secrets/material';
 import { waitFor } from '../../lib/local/readiness';
 import { useSupercluster } from './harness';
 
@@ -104,7 +104,7 @@ describe('the HARMONY account on real nats-server', () => {
         }),
       );
 
-    sc.cluster.reloadAccounts({ ...sc.material, identities: { ...sc.material.identities, agent: [old, fresh] } });
+    sc.cluster.reloadAccounts(publicKeys({ ...sc.material, identities: { ...sc.material.identities, agent: [old, fresh] } }));
     await waitFor('every server to accept the new key', () => accepting(fresh.seed), (a) => a.every(Boolean), 10_000);
     expect(await accepting(old.seed)).toEqual([true, true, true]);
     for (const key of [old, fresh]) {
@@ -113,7 +113,7 @@ describe('the HARMONY account on real nats-server', () => {
       await nc.close();
     }
 
-    sc.cluster.reloadAccounts({ ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } });
+    sc.cluster.reloadAccounts(publicKeys({ ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } }));
     await waitFor('every server to refuse the retired key', () => accepting(old.seed), (a) => a.every((ok) => !ok), 10_000);
     await expect(connectWithSeed(servers, old.seed, 'retired')).rejects.toThrow(/authorization/i);
     const nc = await connectWithSeed(servers, fresh.seed, 'new key');
