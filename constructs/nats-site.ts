@@ -1,5 +1,7 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import type { ITerraformDependable } from 'cdktf';
+import { dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
 import { siteNamespace } from '../lib/defaults';
@@ -52,5 +54,15 @@ export class NatsSite extends Construct {
       wait: false,
       dependsOn: [secrets.tls, secrets.auth],
     });
+  }
+
+  /**
+   * Makes the release wait for `resources` too. Terraform accepts only a
+   * static address in `depends_on` (`kubernetes_secret_v1.x`), never an
+   * interpolation (`${...}`, what `resource.fqn` renders): `dependable()`
+   * renders the address.
+   */
+  dependOn(...resources: ITerraformDependable[]): void {
+    this.release.dependsOn = [...(this.release.dependsOn ?? []), ...resources.map((r) => dependable(r))];
   }
 }

@@ -4,6 +4,7 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
 import { NixosHost } from '../constructs/nixos-host';
+import { applyGuardrails } from '../guardrails/guardrails';
 import { HcloudProvider } from '../providers/hcloud/provider';
 
 /** Public half of the host key that scripts/mgmt-extra-files.sh installs. */
@@ -22,6 +23,7 @@ export interface MgmtStackProps {
 export class MgmtStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: MgmtStackProps) {
     super(scope, id);
+    applyGuardrails(this);
 
     // No token here: the provider reads HCLOUD_TOKEN from the environment,
     // so it never reaches cdktf.out, the plan or a snapshot.

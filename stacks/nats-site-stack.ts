@@ -7,6 +7,7 @@ import { GatewayMesh } from '../constructs/gateway-mesh';
 import { HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
 import { NatsSite } from '../constructs/nats-site';
+import { applyGuardrails } from '../guardrails/guardrails';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
 import { agentNamespace } from '../lib/defaults';
@@ -35,6 +36,7 @@ const fromStackDir = (path: string): string => (path.startsWith('/') || path.sta
 export class NatsSiteStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: NatsSiteStackProps) {
     super(scope, id);
+    applyGuardrails(this);
     const { fleet, site } = props;
     const kube = { configPath: fromStackDir(site.kubernetes.configPath), configContext: site.kubernetes.context };
     new KubernetesProvider(this, 'kubernetes', kube);
@@ -52,7 +54,7 @@ export class NatsSiteStack extends TerraformStack {
       agentSeed: secrets.agentSeed,
       provisionerSeed: secrets.provisionerSeed,
     });
-    nats.release.dependsOn = [...(nats.release.dependsOn ?? []), account.accountsSecret.fqn];
+    nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
 
     new TerraformOutput(this, 'accounts_checksum', { value: accounts.checksum, description: 'sha256 of the accounts include; equal on every site' });

@@ -1,0 +1,33 @@
+import { Annotations, Aspects, TerraformStack } from 'cdktf';
+import type { IAspect } from 'cdktf';
+import type { IConstruct } from 'constructs';
+import { stackBlocks } from './blocks';
+import type { GuardrailRule } from './rule';
+import { DEFAULT_RULES } from './rules';
+
+/**
+ * Checks the stack's synthesized JSON against every rule and reports each
+ * violation with `Annotations.addError` on the construct that produced it,
+ * which fails synth (cdktf throws, or `cdktf synth` prints and exits 1).
+ */
+export class Guardrails implements IAspect {
+  constructor(private readonly rules: readonly GuardrailRule[] = DEFAULT_RULES) {}
+
+  visit(node: IConstruct): void {
+    if (!TerraformStack.isStack(node)) return;
+    const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c] as const));
+    for (const block of stackBlocks(node.toTerraform())) {
+      for (const rule of this.rules) {
+        for (const message of rule.check(block)) {
+          const target = (block.constructPath && byPath.get(block.constructPath)) || node;
+          Annotations.of(target).addError(`[${rule.id}] ${message}`);
+        }
+      }
+    }
+  }
+}
+
+/** Applies the guardrails to one stack. */
+export function applyGuardrails(stack: TerraformStack, rules?: readonly GuardrailRule[]): void {
+  Aspects.of(stack).add(new Guardrails(rules));
+}

@@ -1,0 +1,5 @@
+import type { GuardrailRule } from '../rule';
+import { staticDependsOn } from './static-depends-on';
+
+/** Every rule applied to every stack of the app. */
+export const DEFAULT_RULES: readonly GuardrailRule[] = [staticDependsOn];
