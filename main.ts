@@ -1,15 +1,28 @@
 import { fleet } from './config/fleet';
 import { fleetWarnings } from './config/validate';
 import { identitiesFile, readIdentities } from './lib/identities';
+import { readRevisions, revisionsBeside } from './lib/secrets/revisions';
 import { FleetValidationError, synthFleet } from './lib/synth';
 
 // cdktf-cli passes the output directory in CDKTF_OUTDIR; plain runs use cdktf.out.
 const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
 
+/** The committed public inputs beside the fleet; a broken file is a one-line error naming the fix, not a stack trace. */
+function readInputs() {
+  try {
+    const file = identitiesFile();
+    return { identities: readIdentities(file), revisions: readRevisions(fleet.sites.map((s) => s.name), revisionsBeside(file)) };
+  } catch (e) {
+    console.error(`synth: ${(e as Error).message}`);
+    return process.exit(1);
+  }
+}
+
 for (const warning of fleetWarnings(fleet)) console.error(`warning: ${warning}`);
 
+const { identities, revisions } = readInputs();
 try {
-  synthFleet(fleet, readIdentities(identitiesFile()), outdir);
+  synthFleet(fleet, identities, outdir, revisions);
 } catch (e) {
   if (e instanceof FleetValidationError) {
     console.error(e.message);

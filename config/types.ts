@@ -19,10 +19,43 @@ export interface Fleet {
   /** The HARMONY account: JetStream limits, identities, KV bucket. */
   readonly account: HarmonyAccountSpec;
   /**
+   * The NATS servers every site runs.
+   * @default version "2.14.2", the pinned chart's own image
+   */
+  readonly nats?: NatsSpec;
+  /**
    * Where Terraform keeps each stack's state.
    * @default a local backend per stack under `state/<stack>.tfstate` (relative to the repo)
    */
   readonly backend?: BackendSpec;
+}
+
+/** The NATS server every site runs. */
+export interface NatsSpec {
+  /**
+   * nats-server version: the image `nats:<version>-alpine`. One version for
+   * the whole supercluster; at least 2.10.0 (the oldest line the e2e suite
+   * proves).
+   * @default "2.14.2" (chart 2.14.2's appVersion)
+   */
+  readonly version?: string;
+}
+
+/** How a site's servers are spread over its Kubernetes nodes. */
+export interface SpreadSpec {
+  /**
+   * Node label that makes a failure domain.
+   * @default "kubernetes.io/hostname" (one server per node where possible)
+   */
+  readonly topologyKey?: string;
+  /**
+   * `DoNotSchedule`: a server stays Pending rather than make the spread
+   * uneven by more than one. `ScheduleAnyway`: spread is a preference.
+   * Either way a 1-node dev cluster schedules every server (one domain has
+   * no skew), and tainted (e.g. unreachable) nodes do not count.
+   * @default "DoNotSchedule"
+   */
+  readonly whenUnsatisfiable?: 'DoNotSchedule' | 'ScheduleAnyway';
 }
 
 /** One k3s site: one NATS cluster of `nodes` servers. */
@@ -79,6 +112,12 @@ export interface SiteSpec {
     readonly memory?: string;
     readonly memoryLimit?: string;
   };
+  /**
+   * How the servers spread over nodes: a topology spread constraint on the
+   * StatefulSet's pods.
+   * @default spread by hostname, DoNotSchedule (see SpreadSpec)
+   */
+  readonly spread?: SpreadSpec;
   /**
    * Run the Prometheus exporter sidecar.
    * @default false

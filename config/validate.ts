@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { fromPublic } from 'nkeys.js';
-import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPort, mirrorReplicas, siteNamespace, siteNodes } from '../lib/defaults';
+import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPort, mirrorReplicas, natsVersion, siteNamespace, siteNodes, siteSpread } from '../lib/defaults';
+import { MIN_NATS_VERSION, atLeast, parseVersion } from '../lib/nats/versions';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
 import { kvLayout } from '../lib/nats/kv-placement';
@@ -22,6 +23,8 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 const BUCKET = /^[A-Za-z0-9_-]+$/;
 const ACCOUNT = /^[A-Z][A-Z0-9_]*$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+/** A Kubernetes label key: optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
+const LABEL_KEY = /^(?:[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const QUANTITY_HINT = 'write a binary quantity such as 512Mi or 20Gi';
 
 const isHost = (h: string) => isIP(h) !== 0 || HOSTNAME.test(h);
@@ -71,6 +74,14 @@ function siteRules(site: SiteSpec, i: number): Rule[] {
       failed: site.gateway.private === true && isIP(h) !== 0 && !isPrivateIp(h),
       message: `${at}.gateway.private is true but ${h} is a public address; remove private: true (and keep TLS on)`,
     })),
+    {
+      failed: !LABEL_KEY.test(siteSpread(site).topologyKey),
+      message: `${at}.spread.topologyKey is "${siteSpread(site).topologyKey}": not a Kubernetes label key; e.g. "kubernetes.io/hostname" or "topology.kubernetes.io/zone"`,
+    },
+    {
+      failed: !['DoNotSchedule', 'ScheduleAnyway'].includes(siteSpread(site).whenUnsatisfiable),
+      message: `${at}.spread.whenUnsatisfiable is "${siteSpread(site).whenUnsatisfiable}": use "DoNotSchedule" or "ScheduleAnyway"`,
+    },
     quantityRule(`${at}.storage.size`, site.storage.size),
     quantityRule(`${at}.memoryStore`, site.memoryStore ?? '0'),
     ...(site.resources?.cpu !== undefined ? [{ failed: !CPU.test(site.resources.cpu), message: `${at}.resources.cpu is "${site.resources.cpu}": write millicores ("250m") or cores ("1")` }] : []),
@@ -288,9 +299,22 @@ export function fleetWarnings(fleet: Fleet): string[] {
   );
 }
 
+function natsRules(fleet: Fleet): Rule[] {
+  const version = natsVersion(fleet);
+  const parsed = parseVersion(version);
+  return [
+    { failed: parsed === undefined, message: `nats.version is "${version}": write a release version such as "2.14.2" (the image is nats:<version>-alpine)` },
+    {
+      failed: parsed !== undefined && !atLeast(parsed, MIN_NATS_VERSION),
+      message: `nats.version is "${version}": older than ${MIN_NATS_VERSION}, the oldest server this fleet is tested on; use ${MIN_NATS_VERSION} or newer (default 2.14.2)`,
+    },
+  ];
+}
+
 /** Every problem with the fleet at once (empty when it can be synthesized). */
 export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
   const rules = [
+    ...natsRules(fleet),
     ...fleetSiteRules(fleet),
     ...fleet.sites.flatMap((s, i) => siteRules(s, i)),
     ...accountRules(fleet),

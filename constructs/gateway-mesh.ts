@@ -36,6 +36,13 @@ export class GatewayMesh extends Construct {
     this.advertise = gatewayAdvertise(site);
     const nodePort = gatewayExposure(site) === 'NodePort';
     this.service = new ServiceV1(this, 'service', {
+      // Where k3s's ServiceLB is disabled, or another Service holds the port
+      // on the nodes, the LoadBalancer stays <pending>: waiting would hang
+      // the apply for the provider's 10 minutes, then fail it with the rest
+      // of the site deployed. The address the other sites dial is the
+      // fleet's advertiseHost anyway; check `kubectl -n nats get svc
+      // nats-gateway` after a deploy (README, "Deploying a site").
+      waitForLoadBalancer: false,
       metadata: { name: `${RELEASE_NAME}-gateway`, namespace: props.namespace },
       spec: {
         type: gatewayExposure(site),

@@ -9,6 +9,7 @@ import { NATS_CHART, siteHelmValues } from '../lib/nats/helm-values';
 import { RELEASE_NAME } from '../lib/nats/names';
 import type { SiteSecretValues } from './site-secrets';
 import { SiteSecrets } from './site-secrets';
+import type { SiteRevisions } from '../lib/secrets/revisions';
 
 export interface NatsSiteProps {
   readonly fleet: Fleet;
@@ -21,6 +22,8 @@ export interface NatsSiteProps {
    * it runs; the accounts themselves reload without a pod restart.
    */
   readonly accountsChecksum: string;
+  /** Revisions of the site's Secrets: a new TLS or auth revision rolls the pods. */
+  readonly revisions: SiteRevisions;
 }
 
 /**
@@ -38,7 +41,7 @@ export class NatsSite extends Construct {
     const ns = new NamespaceV1(this, 'namespace', { metadata: { name: siteNamespace(props.site) } });
     this.namespace = ns.metadata.name;
     const secrets = new SiteSecrets(this, 'secrets', { namespace: this.namespace, values: props.secrets });
-    this.values = siteHelmValues(props.fleet, props.site);
+    this.values = siteHelmValues(props.fleet, props.site, props.revisions);
     this.release = new Release(this, 'release', {
       name: RELEASE_NAME,
       namespace: this.namespace,

@@ -1,4 +1,5 @@
 import type { Fleet, KvBucketSpec, SiteSpec } from '../config/types';
+import { DEFAULT_NATS_VERSION } from './nats/versions';
 
 /**
  * Each documented `@default` of the fleet, applied where it is read, in one
@@ -20,4 +21,9 @@ export const siteResources = (site: SiteSpec) => ({
   cpu: site.resources?.cpu ?? '250m',
   memory: site.resources?.memory ?? '512Mi',
   memoryLimit: site.resources?.memoryLimit ?? '1Gi',
+});
+export const natsVersion = (fleet: Fleet): string => fleet.nats?.version ?? DEFAULT_NATS_VERSION;
+export const siteSpread = (site: SiteSpec) => ({
+  topologyKey: site.spread?.topologyKey ?? 'kubernetes.io/hostname',
+  whenUnsatisfiable: site.spread?.whenUnsatisfiable ?? 'DoNotSchedule',
 });

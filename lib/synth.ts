@@ -4,6 +4,7 @@ import { App } from 'cdktf';
 import type { Fleet } from '../config/types';
 import { validateFleet } from '../config/validate';
 import type { IdentityKeys } from './nats/accounts';
+import type { SecretRevisions } from './secrets/revisions';
 import { addFleetStacks } from '../stacks/fleet-app';
 
 export class FleetValidationError extends Error {
@@ -18,7 +19,7 @@ export class FleetValidationError extends Error {
  * synthesizes nothing, and stale stacks from an earlier synth are removed, so
  * no later `cdktf deploy` can pick up output the fleet no longer describes.
  */
-export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: string): App {
+export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: string, revisions?: SecretRevisions): App {
   const problems = validateFleet(fleet, identities);
   if (problems.length > 0) {
     rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
@@ -26,7 +27,7 @@ export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: strin
     throw new FleetValidationError(problems);
   }
   const app = new App({ outdir });
-  addFleetStacks(app, fleet, identities);
+  addFleetStacks(app, fleet, identities, revisions);
   app.synth();
   return app;
 }

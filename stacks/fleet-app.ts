@@ -2,6 +2,8 @@ import type { App } from 'cdktf';
 import type { Fleet } from '../config/types';
 import { configureBackend } from '../constructs/backend';
 import type { IdentityKeys } from '../lib/nats/accounts';
+import type { SecretRevisions } from '../lib/secrets/revisions';
+import { firstRevisions } from '../lib/secrets/revisions';
 import { MgmtStack } from './mgmt-stack';
 import { MGMT_STACK, siteStackName } from '../lib/stack-names';
 import { NatsSiteStack } from './nats-site-stack';
@@ -9,12 +11,12 @@ import { NatsSiteStack } from './nats-site-stack';
 export { MGMT_STACK };
 
 /** Every stack of the fleet: `mgmt` and one `nats-<site>` per site, each with its own state. */
-export function addFleetStacks(app: App, fleet: Fleet, identities: IdentityKeys): void {
+export function addFleetStacks(app: App, fleet: Fleet, identities: IdentityKeys, revisions: SecretRevisions = firstRevisions(fleet.sites.map((s) => s.name))): void {
   const mgmt = new MgmtStack(app, MGMT_STACK, { host: fleet.mgmt });
   configureBackend(mgmt, MGMT_STACK, fleet.backend);
   for (const site of fleet.sites) {
     const name = siteStackName(site);
-    const stack = new NatsSiteStack(app, name, { fleet, site, identities });
+    const stack = new NatsSiteStack(app, name, { fleet, site, identities, revisions: revisions[site.name] });
     configureBackend(stack, name, fleet.backend);
   }
 }

@@ -11,6 +11,8 @@ import { applyGuardrails } from '../guardrails/guardrails';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
 import { agentNamespace } from '../lib/defaults';
+import type { SiteRevisions } from '../lib/secrets/revisions';
+import { firstRevisions } from '../lib/secrets/revisions';
 import { siteVariables } from './site-variables';
 
 export interface NatsSiteStackProps {
@@ -18,6 +20,11 @@ export interface NatsSiteStackProps {
   readonly site: SiteSpec;
   /** Public nkeys of the identities (config/identities.json). */
   readonly identities: IdentityKeys;
+  /**
+   * Revisions of this site's Secrets (config/secret-revisions.json).
+   * @default revision 1 of every Secret
+   */
+  readonly revisions?: SiteRevisions;
 }
 
 export { siteStackName } from '../lib/stack-names';
@@ -45,7 +52,8 @@ export class NatsSiteStack extends TerraformStack {
 
     const secrets = siteVariables(this);
     const accounts = renderAccounts(fleet, props.identities);
-    const nats = new NatsSite(this, 'nats', { fleet, site, secrets, accountsChecksum: accounts.checksum });
+    const revisions = props.revisions ?? firstRevisions([site.name])[site.name];
+    const nats = new NatsSite(this, 'nats', { fleet, site, secrets, revisions, accountsChecksum: accounts.checksum });
     const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
     const account = new HarmonyAccount(this, 'account', {
       natsNamespace: nats.namespace,

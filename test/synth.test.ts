@@ -111,11 +111,27 @@ describe('main.ts run as cdktf.json says (what `cdktf synth` runs)', () => {
       const keys = JSON.parse(readFileSync(join(REPO, 'config', 'identities.json'), 'utf8'));
       delete keys.monitor;
       writeFileSync(join(dir, 'identities.json'), JSON.stringify(keys));
+      writeFileSync(join(dir, 'secret-revisions.json'), readFileSync(join(REPO, 'config', 'secret-revisions.json')));
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: join(dir, 'out'), HARMONY_IDENTITIES_FILE: join(dir, 'identities.json') };
       const run = spawnSync(process.execPath, ['-r', 'sucrase/register', join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/The fleet has 1 problem:\n {2}- config\/identities\.json has no public key for identity "monitor"/);
       expect(existsSync(join(dir, 'out', 'stacks'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  test('exits 1 with one line naming the fix when the Secret revisions are missing, before writing anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harmony-norev-'));
+    try {
+      mkdirSync(join(dir, 'out'));
+      writeFileSync(join(dir, 'identities.json'), readFileSync(join(REPO, 'config', 'identities.json')));
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: join(dir, 'out'), HARMONY_IDENTITIES_FILE: join(dir, 'identities.json') };
+      const run = spawnSync(process.execPath, ['-r', 'sucrase/register', join(REPO, 'main.ts')], { cwd: REPO, env, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^synth: .*secret-revisions\.json does not exist: run `npm run keys -- sync` \(or `init` for a new fleet\)\n$/);
+      expect(readdirSync(join(dir, 'out'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,13 +1,32 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIN_NATS_VERSION, atLeast, compareVersions, parseVersion } from '../nats/versions';
+import type { Version } from '../nats/versions';
 
-/** The oldest server the local supercluster supports: Debian 12's, and what the e2e tests use. */
-export const MIN_NATS_SERVER = [2, 9, 0] as const;
+const INSTALL_HINT =
+  'run `sudo scripts/fetch-nats-servers.sh` (Debian: unpacks trixie\'s and sid\'s builds into .cache/nats-server/ beside the system package), ' +
+  'download one from https://github.com/nats-io/nats-server/releases, or set NATS_SERVER_BIN';
 
-const INSTALL_HINT = 'install it with `apt-get install nats-server` (Debian/Ubuntu) or from https://github.com/nats-io/nats-server/releases, or set NATS_SERVER_BIN';
+/** Where scripts/fetch-nats-servers.sh unpacks each version. */
+export const NATS_SERVER_CACHE = join(__dirname, '..', '..', '.cache', 'nats-server');
 
-export const natsServerBin = (): string => process.env.NATS_SERVER_BIN ?? 'nats-server';
+/** The binaries in the cache, newest first. */
+export function cachedNatsServers(cache: string = NATS_SERVER_CACHE): { readonly version: string; readonly bin: string }[] {
+  if (!existsSync(cache)) return [];
+  return readdirSync(cache)
+    .map((dir) => ({ version: dir, parsed: parseVersion(dir), bin: join(cache, dir, 'usr', 'sbin', 'nats-server') }))
+    .filter((e): e is { version: string; parsed: Version; bin: string } => e.parsed !== undefined && existsSync(e.bin))
+    .sort((a, b) => compareVersions(b.parsed, a.parsed))
+    .map(({ version, bin }) => ({ version, bin }));
+}
+
+/**
+ * The server to run: NATS_SERVER_BIN when set (the one variable that selects
+ * the binary), else the newest in the cache, else `nats-server` on the PATH.
+ */
+export const natsServerBin = (): string => process.env.NATS_SERVER_BIN ?? cachedNatsServers()[0]?.bin ?? 'nats-server';
 
 /** The installed nats-server's version; a clear error when it is missing or too old. */
 export function checkNatsServer(bin: string = natsServerBin()): string {
@@ -17,11 +36,12 @@ export function checkNatsServer(bin: string = natsServerBin()): string {
   } catch {
     throw new Error(`nats-server not found (tried "${bin}"): ${INSTALL_HINT}`);
   }
-  const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(out);
-  if (!match) throw new Error(`cannot read the version of ${bin} ("${out.trim()}"): ${INSTALL_HINT}`);
-  const version = match.slice(1, 4).map(Number);
-  const tooOld = version[0] * 1e6 + version[1] * 1e3 + version[2] < MIN_NATS_SERVER[0] * 1e6 + MIN_NATS_SERVER[1] * 1e3 + MIN_NATS_SERVER[2];
-  if (tooOld) throw new Error(`nats-server ${version.join('.')} is too old: the local supercluster needs ${MIN_NATS_SERVER.join('.')} or newer; ${INSTALL_HINT}`);
+  const match = /v?(\d+\.\d+\.\d+)/.exec(out);
+  const version = match ? parseVersion(match[1]) : undefined;
+  if (!version) throw new Error(`cannot read the version of ${bin} ("${out.trim()}"): ${INSTALL_HINT}`);
+  if (!atLeast(version, MIN_NATS_VERSION)) {
+    throw new Error(`nats-server ${version.join('.')} is too old: the fleet supports ${MIN_NATS_VERSION} or newer; ${INSTALL_HINT}`);
+  }
   return version.join('.');
 }
 

@@ -13,6 +13,7 @@ import { issueCertificate } from '../pki';
 import { IDENTITY_ENV, decrypt, encrypt, readRecipients } from './age';
 import type { SecretMaterial } from './material';
 import { currentKey, identityNames, mintMaterial, newIdentityKey, newSite, publicKeys } from './material';
+import { nextRevisions, revisionsBeside, readRevisionsIfAny, writeRevisions } from './revisions';
 import { RECIPIENTS_FILE, STORE_FILE, displayPath, encryptStore, readStore, syncPublicKeys, writeCiphertext } from './store';
 
 /** Where the keys commands read and write, and the fleet they serve. */
@@ -25,6 +26,11 @@ export interface KeysContext {
   readonly recipientsFile: string;
   /** The public keys synth reads (config/identities.json). */
   readonly identitiesFile: string;
+  /**
+   * The Secrets' revision numbers synth reads.
+   * @default secret-revisions.json beside identitiesFile (config/secret-revisions.json)
+   */
+  readonly revisionsFile?: string;
   /**
    * The operator's age identity.
    * @default none: commands that decrypt fail and say how to pass one
@@ -68,13 +74,29 @@ function assertCanDecrypt(ctx: KeysContext, ciphertext: Buffer): void {
   }
 }
 
-/** Encrypts, checks the operator can still decrypt, then writes the store and config/identities.json. */
-function save(ctx: KeysContext, material: SecretMaterial): void {
+const revisionsFileOf = (ctx: KeysContext): string => ctx.revisionsFile ?? revisionsBeside(ctx.identitiesFile);
+
+/** Bumps the revision of every Secret whose content differs between `before` and `after`. */
+function saveRevisions(ctx: KeysContext, before: SecretMaterial | undefined, after: SecretMaterial): void {
+  const file = revisionsFileOf(ctx);
+  writeRevisions(nextRevisions(readRevisionsIfAny(file), before, after), file);
+}
+
+/**
+ * Encrypts, checks the operator can still decrypt, then writes the store,
+ * config/identities.json and the Secrets' revisions (`before` is the store
+ * as it was: undefined for a new one).
+ */
+function save(ctx: KeysContext, material: SecretMaterial, before: SecretMaterial | undefined): void {
   const ciphertext = encryptStore(material, ctx.recipientsFile);
   assertCanDecrypt(ctx, ciphertext);
   writeCiphertext(ciphertext, ctx.storeFile);
   syncPublicKeys(material, ctx.identitiesFile);
-  ctx.warn(`wrote ${displayPath(ctx.storeFile)} (encrypted to ${readRecipients(ctx.recipientsFile).length} recipient(s)) and ${displayPath(ctx.identitiesFile)}`);
+  saveRevisions(ctx, before, material);
+  ctx.warn(
+    `wrote ${displayPath(ctx.storeFile)} (encrypted to ${readRecipients(ctx.recipientsFile).length} recipient(s)), ` +
+      `${displayPath(ctx.identitiesFile)} and ${displayPath(revisionsFileOf(ctx))}`,
+  );
 }
 
 function knownIdentity(material: SecretMaterial, identity: string): readonly { readonly publicKey: string }[] {
@@ -103,7 +125,7 @@ export function initStore(ctx: KeysContext): SecretMaterial {
   // Check recipients and identity before minting: RSA key generation takes a while.
   assertCanDecrypt(ctx, encrypt('{}', ctx.recipientsFile));
   const material = mintMaterial(ctx.fleet, sansOf(ctx));
-  save(ctx, material);
+  save(ctx, material, undefined);
   if (!ctx.identityFile) ctx.warn(`note: no identity given (--identity or ${IDENTITY_ENV}), so it was not checked that you can decrypt the new store`);
   ctx.out(`minted a fleet CA (SHA-256 ${new X509Certificate(material.ca.certPem).fingerprint256})`);
   ctx.out(`sites: ${Object.keys(material.sites).sort().join(', ')} (route password and certificate each), one gateway password`);
@@ -181,10 +203,11 @@ export function syncStore(ctx: KeysContext): SecretMaterial {
   if (changes.length === 0) {
     // The store stays byte-identical (age output is randomised); only the public keys are re-derived.
     syncPublicKeys(material, ctx.identitiesFile);
+    saveRevisions(ctx, material, material);
     ctx.out(`${displayPath(ctx.storeFile)} is up to date with the fleet`);
     return material;
   }
-  save(ctx, updated);
+  save(ctx, updated, material);
   for (const change of changes) ctx.out(change);
   ctx.out(`commit ${displayPath(ctx.storeFile)} and ${displayPath(ctx.identitiesFile)}, then deploy`);
   return updated;
@@ -199,7 +222,7 @@ export function rotateKey(ctx: KeysContext, identity: string): SecretMaterial {
   }
   const key = newIdentityKey();
   const updated: SecretMaterial = { ...material, identities: { ...material.identities, [identity]: [...material.identities[identity], key] } };
-  save(ctx, updated);
+  save(ctx, updated, material);
   ctx.out(`${identity}: added ${key.publicKey}; the old key ${keys[0].publicKey} stays valid`);
   ctx.out('next (ADR-0017):');
   ctx.out('  1. commit and deploy: every server accepts both keys');
@@ -218,7 +241,7 @@ export function retireKey(ctx: KeysContext, identity: string): SecretMaterial {
   const keys = knownIdentity(material, identity);
   if (keys.length < 2) throw new Error(`"${identity}" has only one key, nothing to retire; start a rotation with \`rotate ${identity}\``);
   const updated: SecretMaterial = { ...material, identities: { ...material.identities, [identity]: material.identities[identity].slice(1) } };
-  save(ctx, updated);
+  save(ctx, updated, material);
   ctx.out(`${identity}: retired ${keys[0].publicKey}; ${keys[1].publicKey} is its only key`);
   ctx.warn(`clients still using the old seed of ${identity} are refused once this is deployed`);
   return updated;
@@ -242,7 +265,7 @@ export function printSeed(ctx: KeysContext, identity: string): void {
 /** `reencrypt`: the same material, encrypted to the recipients file as it is now. */
 export function reencryptStore(ctx: KeysContext): SecretMaterial {
   const material = readStore(ctx.identityFile, ctx.storeFile);
-  save(ctx, material);
+  save(ctx, material, material);
   ctx.out(`re-encrypted ${displayPath(ctx.storeFile)} to the ${readRecipients(ctx.recipientsFile).length} recipient(s) in ${displayPath(ctx.recipientsFile)}; commit it`);
   ctx.out('a removed recipient can still decrypt older versions from git history: rotate what they could read if that matters');
   return material;

@@ -24,11 +24,17 @@ export const SITE_TF_VARS = {
  * child process's environment only, never print or log them.
  */
 export function siteTfVars(material: SecretMaterial, site: string): Record<string, string> {
+  const values = siteSecretValues(material, site);
+  return Object.fromEntries(Object.entries(SITE_TF_VARS).map(([k, name]) => [`TF_VAR_${name}`, values[k as keyof typeof SITE_TF_VARS]]));
+}
+
+/** The private values one site's stack receives, by role. Secret: never print or log them. */
+export function siteSecretValues(material: SecretMaterial, site: string): Record<keyof typeof SITE_TF_VARS, string> {
   const siteMaterial = material.sites[site];
   if (!siteMaterial) {
     throw new Error(`the secrets store has no material for site "${site}" (it has: ${Object.keys(material.sites).sort().join(', ') || 'none'}); run \`npm run keys -- sync\``);
   }
-  const values: Record<keyof typeof SITE_TF_VARS, string> = {
+  return {
     routePassword: siteMaterial.routePassword,
     gatewayPassword: material.gatewayPassword,
     tlsCert: siteMaterial.cert.certPem,
@@ -37,5 +43,4 @@ export function siteTfVars(material: SecretMaterial, site: string): Record<strin
     agentSeed: currentKey(material, 'agent').seed,
     provisionerSeed: currentKey(material, 'provisioner').seed,
   };
-  return Object.fromEntries(Object.entries(SITE_TF_VARS).map(([k, name]) => [`TF_VAR_${name}`, values[k as keyof typeof SITE_TF_VARS]]));
 }

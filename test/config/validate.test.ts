@@ -27,6 +27,34 @@ describe('validateFleet', () => {
     expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^sites has 2 entries/), expect.stringMatching(/^sites\[0\]\.name is "Site_1"/), expect.stringMatching(/^sites\[0\]\.nodes is 1/)]));
   });
 
+  describe('nats', () => {
+    test('the default version is valid, and so is any release from 2.10.0', () => {
+      expect(problems({ ...exampleFleet, nats: { version: '2.10.0' } })).toEqual([]);
+      expect(problems({ ...exampleFleet, nats: { version: '2.15.1' } })).toEqual([]);
+    });
+    test('a version below the supported minimum', () =>
+      expect(problems({ ...exampleFleet, nats: { version: '2.9.25' } })).toEqual([
+        'nats.version is "2.9.25": older than 2.10.0, the oldest server this fleet is tested on; use 2.10.0 or newer (default 2.14.2)',
+      ]));
+    test.each(['2.14', 'latest', '2.14.2-alpine', 'v2.14.2', ''])('a version that is not a release number: %j', (version) =>
+      expect(problems({ ...exampleFleet, nats: { version } })).toEqual([
+        `nats.version is "${version}": write a release version such as "2.14.2" (the image is nats:<version>-alpine)`,
+      ]));
+  });
+
+  describe('spread', () => {
+    test('a zone key and ScheduleAnyway are valid', () =>
+      expect(problems(withSite(0, { spread: { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' } }))).toEqual([]));
+    test('a topology key that is not a label key', () =>
+      expect(problems(withSite(1, { spread: { topologyKey: 'no spaces allowed' } }))).toEqual([
+        'sites[1].spread.topologyKey is "no spaces allowed": not a Kubernetes label key; e.g. "kubernetes.io/hostname" or "topology.kubernetes.io/zone"',
+      ]));
+    test('an unknown whenUnsatisfiable', () =>
+      expect(problems(withSite(2, { spread: { whenUnsatisfiable: 'Sometimes' as 'DoNotSchedule' } }))).toEqual([
+        'sites[2].spread.whenUnsatisfiable is "Sometimes": use "DoNotSchedule" or "ScheduleAnyway"',
+      ]));
+  });
+
   describe('sites', () => {
     test('fewer than 3 sites', () => expect(problems({ ...exampleFleet, sites: exampleFleet.sites.slice(0, 2) })).toContainEqual(expect.stringMatching(/sites has 2 entries: .*at least 3 sites.*meta quorum/)));
     test('duplicate site names', () => expect(problems(withSite(1, { name: 'site-1' }))).toContainEqual(expect.stringMatching(/the name "site-1" is used more than once/)));

@@ -62,6 +62,6 @@ describe('npm run local', () => {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NATS_SERVER_BIN: '/nonexistent/nats-server' },
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/nats-server not found \(tried "\/nonexistent\/nats-server"\): install it with `apt-get install nats-server`/);
+    expect(run.stderr).toMatch(/nats-server not found \(tried "\/nonexistent\/nats-server"\): run `sudo scripts\/fetch-nats-servers\.sh`/);
   });
 });

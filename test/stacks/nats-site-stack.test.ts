@@ -97,6 +97,18 @@ describe('NatsSiteStack', () => {
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' });
   });
 
+  test('the apply does not wait for a LoadBalancer address (ServiceLB missing or port taken would hang it)', () => {
+    expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').wait_for_load_balancer).toBe(false);
+  });
+
+  test("the release's values carry this site's Secret revisions", () => {
+    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+    const app = Testing.app();
+    const stack = new NatsSiteStack(app, 'nats-site-1', { fleet: exampleFleet, site: exampleFleet.sites[0], identities: exampleIdentities, revisions });
+    const values = JSON.parse(one(JSON.parse(Testing.synth(stack)), 'helm_release').values[0]);
+    expect(values.podTemplate.merge.metadata.annotations).toEqual({ 'harmony-infra/secret-revisions': 'nats-auth=9,nats-tls=4' });
+  });
+
   test('NodePort exposure puts the fleet port on the node port', () => {
     const t = synth(withSite(0, { gateway: { ...exampleFleet.sites[0].gateway, exposure: 'NodePort', port: 30722 } }));
     expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.port).toEqual([{ name: 'gateway', port: 7222, target_port: 'gateway', node_port: 30722 }]);

@@ -24,6 +24,21 @@ const CHART = {
   selector: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' },
   /** The chart's default container ports. */
   ports: { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222 },
+  /**
+   * files/stateful-set/nats-container.yaml: the probes, merged key for key
+   * by `container.merge` (mergeOverwrite). The chart's own startupProbe is
+   * plain /healthz, 90 x 10 s.
+   */
+  containerMergeKeys: ['resources', 'startupProbe', 'livenessProbe', 'readinessProbe'],
+  chartStartupProbe: { path: '/healthz', failureThreshold: 90, periodSeconds: 10 },
+  /** container.image: repository + tag (digest and fullImageName override them; we set neither). */
+  imageKeys: ['repository', 'tag', 'pullPolicy', 'registry', 'digest', 'fullImageName'],
+  /**
+   * files/stateful-set/pod-template.yaml: `podTemplate.topologySpreadConstraints`
+   * is a map keyed by topologyKey; each value is merged with the topologyKey
+   * and the selector labels into one constraint.
+   */
+  podTemplateKeys: ['configChecksumAnnotation', 'topologySpreadConstraints', 'merge', 'patch'],
 };
 
 describe('our values against the chart they feed', () => {
@@ -47,6 +62,16 @@ describe('our values against the chart they feed', () => {
     expect(POD_TLS.gateway.cert_file.startsWith(`${CHART.tlsDirs.gateway}/`)).toBe(true);
     expect(POD_TLS.ca_file.startsWith(`${CHART.tlsDirs.ca}/`)).toBe(true);
     expect(POD_PATHS.caDir).toBe(CHART.tlsDirs.ca);
+  });
+
+  test('container and pod template settings use keys the chart reads', () => {
+    const container = values.container as Record<string, Record<string, unknown>>;
+    expect(CHART.containerMergeKeys).toEqual(expect.arrayContaining(Object.keys(container.merge)));
+    expect(CHART.imageKeys).toEqual(expect.arrayContaining(Object.keys(container.image)));
+    expect(CHART.podTemplateKeys).toEqual(expect.arrayContaining(Object.keys(values.podTemplate)));
+    // Only the path is overridden; the chart's thresholds stay.
+    expect(Object.keys((container.merge.startupProbe as { httpGet: object }).httpGet)).toEqual(['path']);
+    expect((container.merge.startupProbe as { httpGet: { path: string } }).httpGet.path).not.toBe(CHART.chartStartupProbe.path);
   });
 
   test('names, selector and ports match the release', () => {

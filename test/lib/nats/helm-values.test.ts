@@ -55,6 +55,41 @@ describe('siteHelmValues', () => {
     expect(v.container.patch).toContainEqual({ op: 'add', path: '/volumeMounts/-', value: { name: 'accounts', mountPath: '/etc/nats-accounts', readOnly: true } });
   });
 
+  test('the server image is explicit: nats:<fleet nats.version>-alpine, 2.14.2 by default', () => {
+    expect(values().container.image).toEqual({ repository: 'nats', tag: '2.14.2-alpine' });
+    expect(values({ ...exampleFleet, nats: { version: '2.15.1' } }).container.image).toEqual({ repository: 'nats', tag: '2.15.1-alpine' });
+  });
+
+  test('probes never wait for a meta leader: a lone site starts and stays up while its peers are away', () => {
+    const merge = values().container.merge;
+    expect(merge.startupProbe).toEqual({ httpGet: { path: '/healthz?js-enabled-only=true' } });
+    expect(merge.livenessProbe).toEqual({ httpGet: { path: '/healthz?js-enabled-only=true' } });
+    expect(merge.readinessProbe).toEqual({ httpGet: { path: '/healthz?js-server-only=true' } });
+  });
+
+  test('servers spread over nodes by hostname by default, DoNotSchedule, tainted nodes not counted', () => {
+    expect(values().podTemplate.topologySpreadConstraints).toEqual({
+      'kubernetes.io/hostname': { maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor' },
+    });
+  });
+
+  test('the spread follows the fleet setting', () => {
+    const v = values(withSite(0, { spread: { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' } }));
+    expect(v.podTemplate.topologySpreadConstraints).toEqual({
+      'topology.kubernetes.io/zone': { maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', nodeTaintsPolicy: 'Honor' },
+    });
+  });
+
+  test("a new revision of the auth or TLS Secret changes the pod template (env from a Secret is read only at start)", () => {
+    const revs = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+    const annotations = (r: typeof revs) => siteHelmValues(exampleFleet, exampleFleet.sites[0], r).podTemplate as any;
+    expect(annotations(revs).merge).toEqual({ metadata: { annotations: { 'harmony-infra/secret-revisions': 'nats-auth=1,nats-tls=1' } } });
+    expect(annotations({ ...revs, 'nats-auth': 2 }).merge.metadata.annotations['harmony-infra/secret-revisions']).toBe('nats-auth=2,nats-tls=1');
+    expect(annotations({ ...revs, 'nats-tls': 7 }).merge.metadata.annotations['harmony-infra/secret-revisions']).toBe('nats-auth=1,nats-tls=7');
+    // The agent's and provisioner's seeds are not read by the servers: their rotation must not roll the pods.
+    expect(annotations({ ...revs, 'harmony-agent-nkey': 5, 'harmony-provisioner-nkey': 3 }).merge).toEqual(annotations(revs).merge);
+  });
+
   test('only clients use the chart Service; the gateway is exposed separately', () => {
     expect(values().service.ports).toEqual({ gateway: { enabled: false }, cluster: { enabled: false } });
   });
