@@ -1,4 +1,9 @@
-import { serverState } from '../../lib/local/readiness';
+import { waitFor } from '../../lib/local/readiness';
+import type { LocalServer } from '../../lib/local/supercluster';
+import { PROBE_PATHS } from '../../lib/nats/helm-values';
+import { checkNatsServer } from '../../lib/local/nats-server';
+import type { Version } from '../../lib/nats/versions';
+import { atLeast, parseVersion } from '../../lib/nats/versions';
 import { exampleFleet } from '../fixtures/fleet';
 import { e2eFleet, useSupercluster } from './harness';
 
@@ -21,13 +26,46 @@ describe('one site (3 servers) from its rendered config', () => {
 
 describe('a lone site of the three-site fleet (cold start)', () => {
   const sc = useSupercluster({ sites: [], fleet: e2eFleet });
+  const status = async (server: LocalServer, path: string) => {
+    const response = await fetch(`http://127.0.0.1:${server.ports.monitor}${path}`);
+    return { status: response.status, body: (await response.json()) as { status: string; error?: string } };
+  };
+  // The probes that restart a pod (startup, liveness) must pass on every
+  // supported server. Readiness only takes a pod out of Service endpoints:
+  // js-server-only still waits for a meta leader on 2.10 (monitor.go checks
+  // it before the js-server-only return), no longer since 2.11.
+  const version = parseVersion(checkNatsServer()) as Version;
+  const readinessWaitsForLeader = !atLeast(version, '2.11.0');
+  const probes = Object.entries(PROBE_PATHS).filter(([probe]) => probe !== 'readiness' || !readinessWaitsForLeader);
 
-  test('elects no JetStream meta leader while its gateway peers are missing (no split brain)', async () => {
+  beforeAll(async () => {
     sc.cluster.startSite('site-1');
-    // Bounded observation: a two-site start elects within ~7 s here; a lone site never does.
-    await new Promise((r) => setTimeout(r, 12_000));
-    const states = await Promise.all(sc.cluster.serversOf('site-1').map(serverState));
-    expect(states.map((s) => s.up)).toEqual([true, true, true]);
-    expect(states.map((s) => s.metaLeader)).toEqual([undefined, undefined, undefined]);
+    // Up: every probe path the chart is given answers 200 on every server.
+    await waitFor(
+      'the probes of the lone site to answer 200',
+      () => Promise.all(sc.cluster.serversOf('site-1').flatMap((s) => probes.map(([, path]) => status(s, path).then((r) => r.status).catch(() => 0)))),
+      (codes) => codes.every((c) => c === 200),
+      30_000,
+    );
+  });
+
+  test('cannot elect a JetStream meta leader by construction: it expects all 9 servers and needs 5, it has 3', async () => {
+    for (const server of sc.cluster.serversOf('site-1')) {
+      const jsz = (await (await fetch(`http://127.0.0.1:${server.ports.monitor}/jsz`)).json()) as { meta_cluster: { cluster_size: number; quorum_needed: number; leader?: string } };
+      expect(jsz.meta_cluster.cluster_size).toBe(9);
+      // A raft majority of 9; 2.10 does not report quorum_needed, newer servers do.
+      expect(jsz.meta_cluster.quorum_needed ?? Math.floor(9 / 2) + 1).toBe(5);
+      expect(jsz.meta_cluster.leader ?? '').toBe('');
+    }
+  });
+
+  test("the deployed probe paths answer 200 while it waits, so Kubernetes never restarts it; the chart's plain /healthz would not", async () => {
+    for (const server of sc.cluster.serversOf('site-1')) {
+      for (const [probe, path] of probes) expect({ probe, ...(await status(server, path)) }).toEqual({ probe, status: 200, body: { status: 'ok' } });
+      // What the chart's own startupProbe asks: 503 until the other sites come, i.e. a restart after 90 x 10 s.
+      const noLeader = { status: 503, body: { status: 'unavailable', error: 'JetStream has not established contact with a meta leader' } };
+      expect(await status(server, '/healthz')).toEqual(noLeader);
+      if (readinessWaitsForLeader) expect(await status(server, PROBE_PATHS.readiness)).toEqual(noLeader);
+    }
   });
 });
