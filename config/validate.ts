@@ -210,6 +210,7 @@ function storageFitRules(fleet: Fleet): Rule[] {
   const reserved = placements.reduce((sum, p) => sum + p.replicas * layout.maxBytes, 0);
   const maxFile = parseQuantity(fleet.account.jetstream.maxFile) ?? 0;
   const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)}Mi`;
+  const update210 = placements.length * layout.maxBytes * layout.origin.replicas;
   return [
     {
       failed: layout.maxValueSize > layout.maxBytes,
@@ -218,6 +219,15 @@ function storageFitRules(fleet: Fleet): Rule[] {
     {
       failed: reserved > maxFile,
       message: `account.jetstream.maxFile is ${fleet.account.jetstream.maxFile} but the bucket reserves ${mib(reserved)} (${placements.map((p) => `${p.replicas} x ${fleet.account.kv.maxBytes} in ${p.site}`).join(' + ')}); raise maxFile to at least ${mib(reserved)} or lower account.kv.maxBytes`,
+    },
+    {
+      // nats-server 2.10 (jetstream_cluster.go, tieredStreamAndReservationCount)
+      // counts every other stream of the account at the replicas of the stream
+      // being updated: an update of the origin (R3) reserves each R1 mirror
+      // three times and is refused with "insufficient storage resources
+      // available". Fixed from 2.11 on.
+      failed: pre211(fleet) && update210 > maxFile,
+      message: `account.jetstream.maxFile is ${fleet.account.jetstream.maxFile} but on nats-server ${natsVersion(fleet)} updating the bucket's origin reserves ${mib(update210)} (2.10 counts all ${placements.length} streams at the origin's ${layout.origin.replicas} replicas); raise maxFile to at least ${mib(update210)}, or set nats.version to 2.11.0 or newer`,
     },
     {
       failed: placements.length > fleet.account.jetstream.maxStreams,
@@ -310,6 +320,11 @@ function natsRules(fleet: Fleet): Rule[] {
     },
   ];
 }
+
+const pre211 = (fleet: Fleet): boolean => {
+  const version = parseVersion(natsVersion(fleet));
+  return version !== undefined && !atLeast(version, '2.11.0');
+};
 
 /** Every problem with the fleet at once (empty when it can be synthesized). */
 export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {

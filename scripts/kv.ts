@@ -33,7 +33,8 @@ type Command = keyof typeof DEFAULT_IDENTITY;
 export const USAGE = `usage: npm run kv -- <command> [options]
 
 commands:
-  status                    the bucket's streams: site, state, messages, last revision, mirror lag
+  status                    the bucket's streams: site, state, messages, last revision, mirror lag;
+                            exit 1 when one is missing, misplaced or differs from the fleet
   promote --site <site>     make the mirror in <site> the bucket's origin (home site lost)
   provision [--site <site>] create/update the bucket's streams of the fleet (all sites, or one)
 
@@ -63,6 +64,9 @@ function seedFor(identity: string, identityFile: string | undefined, env: NodeJS
   return currentKey(readStore(identityFile || env[IDENTITY_ENV] || undefined), identity).seed;
 }
 
+/** States that mean provisioning has not made the bucket what the fleet says. */
+const NOT_PROVISIONED: readonly StreamStatus['state'][] = ['missing', 'misplaced', 'drifted'];
+
 const statusLine = (s: StreamStatus): string =>
   [
     s.stream.padEnd(24),
@@ -72,6 +76,7 @@ const statusLine = (s: StreamStatus): string =>
     s.cluster ? `in ${s.cluster}` : '',
     s.messages !== undefined ? `${s.messages} msgs, last revision ${s.lastSeq}` : '',
     s.lag !== undefined ? `lag ${s.lag}` : '',
+    s.drift ? `differs: ${s.drift.join(', ')}` : '',
   ]
     .filter(Boolean)
     .join('  ');
@@ -149,7 +154,15 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
   }
   try {
     if (command === 'status') {
-      for (const s of await bucketStatus(nc, io.fleet, timeoutMs)) io.out(statusLine(s));
+      const statuses = await bucketStatus(nc, io.fleet, timeoutMs);
+      for (const s of statuses) io.out(statusLine(s));
+      const unconverged = statuses.filter((s) => NOT_PROVISIONED.includes(s.state));
+      if (unconverged.length > 0) {
+        io.err(`provisioning has not converged: ${unconverged.map((s) => `${s.stream} ${s.state}`).join(', ')}`);
+        io.err(`  each site's CronJob retries every 5 minutes; its last failures: kubectl -n nats get jobs -l app.kubernetes.io/name=harmony-kv-provisioner, then kubectl -n nats logs job/<name>`);
+        io.err('  misplaced: the fleet disagrees with a promotion (docs/kv-failover.md); missing or drifted: `npm run kv -- provision` applies the fleet now');
+        return 1;
+      }
     } else if (command === 'promote') {
       const report = await promoteMirror(nc, { fleet: io.fleet, site: values.site!, force: values.force, timeoutMs, log: (line) => io.err(line) });
       printReport(report, io.out);

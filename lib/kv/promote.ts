@@ -3,7 +3,8 @@ import type { Fleet } from '../../config/types';
 import type { BucketPlacement } from '../nats/kv-placement';
 import { bucketStreamNames, kvLayout } from '../nats/kv-placement';
 import type { StreamConfigJson } from './stream-configs';
-import { mirrorStreamConfig, originStreamConfig } from './stream-configs';
+import { bucketStreams, mirrorStreamConfig, originStreamConfig } from './stream-configs';
+import { differingFields } from './provision';
 
 /*
  * Promoting a mirror of the bucket to be its origin, on what nats-server
@@ -144,7 +145,16 @@ export interface StreamStatus {
   readonly role: 'origin' | 'mirror' | 'staging';
   /** The site the fleet places it in (for the origin: the fleet's home site). */
   readonly site?: string;
-  readonly state: 'online' | 'offline' | 'missing' | 'unexpected';
+  /**
+   * online: as the fleet says. missing: provisioning has not created it.
+   * misplaced: it lives in another cluster than the fleet's site (a
+   * promotion the fleet does not know of yet). drifted: a field we set
+   * differs (`drift` names them). offline: no leader answers. unexpected:
+   * a stream of the bucket the fleet does not place (a leftover).
+   */
+  readonly state: 'online' | 'offline' | 'missing' | 'misplaced' | 'drifted' | 'unexpected';
+  /** For `drifted`: the fields whose live value differs from the fleet's. */
+  readonly drift?: readonly string[];
   /** Cluster actually holding it, messages, last sequence, leader, and a mirror's lag. */
   readonly cluster?: string;
   readonly leader?: string;
@@ -167,6 +177,7 @@ export async function bucketStatus(nc: NatsConnection, fleet: Fleet, timeoutMs =
     [layout.origin.stream, { role: 'origin', site: layout.origin.site }],
     ...layout.mirrors.map((m): [string, { role: StreamStatus['role']; site?: string }] => [m.stream, { role: 'mirror', site: m.site }]),
   ]);
+  const wanted = new Map(bucketStreams(fleet).map((s) => [s.config.name, s.config]));
   const extra = [...all.mirrors.entries()].filter(([, s]) => !expected.has(s) && names.has(s));
   for (const [site, stream] of extra) expected.set(stream, { role: 'mirror', site });
   if (names.has(all.staging)) expected.set(all.staging, { role: 'staging', site: undefined });
@@ -179,11 +190,15 @@ export async function bucketStatus(nc: NatsConnection, fleet: Fleet, timeoutMs =
     }
     try {
       const info = await jsApi<StreamInfo>(nc, `STREAM.INFO.${stream}`);
+      const want = wanted.get(stream);
+      const drift = want ? differingFields(want, info.config as unknown as Record<string, unknown>) : [];
+      const state: StreamStatus['state'] = !known ? 'unexpected' : info.cluster?.name !== site ? 'misplaced' : drift.length > 0 ? 'drifted' : 'online';
       out.push({
         stream,
         role,
         site,
-        state: known ? 'online' : 'unexpected',
+        state,
+        ...(state === 'drifted' ? { drift } : {}),
         cluster: info.cluster?.name,
         leader: info.cluster?.leader,
         messages: info.state.messages,

@@ -7,10 +7,17 @@ import { bucketStreams } from './stream-configs';
 
 export type ProvisionAction = 'created' | 'updated' | 'unchanged';
 
-/** Fields the server may report with defaults we did not set: compare only what we own. */
-function differs(wanted: StreamConfigJson, actual: Record<string, unknown>): boolean {
-  return Object.entries(wanted).some(([key, value]) => JSON.stringify(actual[key]) !== JSON.stringify(value));
+/**
+ * The fields we set whose live value differs. The server reports defaults
+ * we did not set too: compare only what we own (the script's jq does the same).
+ */
+export function differingFields(wanted: StreamConfigJson, actual: Record<string, unknown>): string[] {
+  return Object.entries(wanted)
+    .filter(([key, value]) => JSON.stringify(actual[key]) !== JSON.stringify(value))
+    .map(([key]) => key);
 }
+
+const differs = (wanted: StreamConfigJson, actual: Record<string, unknown>): boolean => differingFields(wanted, actual).length > 0;
 
 /**
  * Makes the bucket's streams match the fleet, idempotently, with the

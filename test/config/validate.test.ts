@@ -137,6 +137,16 @@ describe('validateFleet', () => {
       expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '4Gi' } }))).toContainEqual(
         'account.jetstream.maxFile is 4Gi but the bucket reserves 10240Mi (3 x 2Gi in site-1 + 1 x 2Gi in site-2 + 1 x 2Gi in site-3); raise maxFile to at least 10240Mi or lower account.kv.maxBytes',
       ));
+    test('on nats-server 2.10 an update of the origin counts every stream at its replicas: maxFile must cover that', () => {
+      const on210 = (maxFile: string): Fleet => ({ ...withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile } }), nats: { version: '2.10.27' } });
+      // 3 streams x 2Gi x 3 replicas = 18Gi, although the bucket reserves 10Gi.
+      expect(problems(on210('16Gi'))).toEqual([
+        'account.jetstream.maxFile is 16Gi but on nats-server 2.10.27 updating the bucket\'s origin reserves 18432Mi (2.10 counts all 3 streams at the origin\'s 3 replicas); raise maxFile to at least 18Gi, or set nats.version to 2.11.0 or newer'.replace('18Gi', '18432Mi'),
+      ]);
+      expect(problems(on210('18Gi'))).toEqual([]);
+      // From 2.11 on, the reservation alone counts.
+      expect(problems({ ...withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '16Gi' } }), nats: { version: '2.11.0' } })).toEqual([]);
+    });
     test('the bucket must fit each PVC of its home site', () => expect(problems(withSite(0, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[0\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\) that each of its servers holding a bucket replica/)));
     test('a mirror site needs room for the mirror and its promotion copy', () => {
       expect(problems(withSite(1, { storage: { size: '3Gi' } }))).toContainEqual(expect.stringMatching(/sites\[1\]\.storage\.size is 3Gi, smaller than twice account\.kv\.maxBytes \(2Gi\).*at least 4096Mi/));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import type { Fleet } from '../../config/types';
 import { PROVISIONER_SECRET } from '../../constructs/harmony-account';
-import { JOB_PATHS, KvProvisioner, NATS_BOX_IMAGE, SCRIPT_FILE, provisionScript } from '../../constructs/kv-provisioner';
+import { JOB_PATHS, KvProvisioner, NATS_BOX_IMAGE, RUN_DEADLINE_SECONDS, SCRIPT_FILE, provisionScript } from '../../constructs/kv-provisioner';
 import { bucketStreams } from '../../lib/kv/stream-configs';
 import { exampleFleet } from '../fixtures/fleet';
 
@@ -19,7 +19,7 @@ function synth(fleet: Fleet = exampleFleet, siteName = 'site-1') {
     expect(blocks).toHaveLength(1);
     return blocks[0] as any;
   };
-  return { json, configMap: only('kubernetes_config_map_v1'), job: only('kubernetes_job_v1') };
+  return { json, configMap: only('kubernetes_config_map_v1'), cron: only('kubernetes_cron_job_v1') };
 }
 
 const withKv = (change: Partial<Fleet['account']['kv']>): Fleet => ({ ...exampleFleet, account: { ...exampleFleet.account, kv: { ...exampleFleet.account.kv, ...change } } });
@@ -41,9 +41,9 @@ describe('KvProvisioner', () => {
     expect(mirror).toMatchObject({ mirror: { name: 'KV_HARMONY' }, mirror_direct: true, placement: { cluster: 'site-2' } });
   });
 
-  test('the Job mounts the provisioner seed Secret the account creates and authenticates with it', () => {
-    const { job, configMap } = synth();
-    const pod = job.spec.template.spec;
+  test('each run mounts the provisioner seed Secret the account creates and authenticates with it', () => {
+    const { cron, configMap } = synth();
+    const pod = cron.spec.job_template.spec.template.spec;
     const container = pod.container[0];
     const seedVolume = pod.volume.find((v: any) => v.secret);
     expect(seedVolume.secret).toMatchObject({ secret_name: PROVISIONER_SECRET.name });
@@ -68,32 +68,43 @@ describe('KvProvisioner', () => {
     const info = script.indexOf('STREAM.INFO.');
     expect(info).toBeGreaterThan(0);
     expect(script.indexOf('STREAM.CREATE.')).toBeGreaterThan(info);
-    expect(script).toMatch(/if \[ "\$code" = 10059 \]; then\s+reply=\$\(nats_api "STREAM\.CREATE/);
+    expect(script).toMatch(/if \[ "\$code" = 10059 \]; then\s+call "\$name" "STREAM\.CREATE/);
     expect(script).toMatch(/all\(\.value == \$have\[\.key\]\)'[^\n]*\n\s+echo "\$name: unchanged"; continue/);
     expect(script).toContain('not moving it');
     expect(script).not.toMatch(/DELETE|PURGE|stream rm|stream edit/);
     expect(script.startsWith('set -eu\n')).toBe(true);
   });
 
-  test('waits for nothing, retries generously, cleans up after itself', () => {
-    const { job } = synth();
-    expect(job.wait_for_completion).toBe(false);
-    expect(job.spec.backoff_limit).toBeGreaterThanOrEqual(10);
-    expect(Number(job.spec.ttl_seconds_after_finished)).toBeGreaterThan(0);
-    expect(job.spec.template.spec.restart_policy).toBe('OnFailure');
-    expect(job.spec.template.spec.security_context).toMatchObject({ run_as_non_root: true });
+  test('runs on a schedule, one run at a time, for good: the schedule is the retry, failures stay visible', () => {
+    const { cron } = synth();
+    expect(cron.spec).toMatchObject({
+      schedule: '*/5 * * * *',
+      concurrency_policy: 'Forbid',
+      starting_deadline_seconds: 240,
+      successful_jobs_history_limit: 1,
+      failed_jobs_history_limit: 3,
+    });
+    expect(cron.spec.suspend).toBeUndefined();
+    expect(cron.spec.job_template.spec).toMatchObject({ backoff_limit: 0, active_deadline_seconds: 240 });
+    expect(cron.spec.job_template.spec.template.spec.restart_policy).toBe('Never');
+    expect(cron.spec.job_template.spec.template.spec.security_context).toMatchObject({ run_as_non_root: true });
+    expect(synth(exampleFleet, 'site-1').cron.spec.schedule).toBe('*/5 * * * *');
   });
 
-  test('the Job and ConfigMap names carry a hash of the stream configs: a changed config runs a new Job', () => {
+  test('a run ends before the next tick: its deadline is below the schedule period', () => {
+    expect(RUN_DEADLINE_SECONDS).toBeLessThan(5 * 60);
+  });
+
+  test('names are stable, so a converged site plans no change; a fleet change is an in-place ConfigMap update', () => {
     const base = synth();
-    expect(base.job.metadata.name).toMatch(/^harmony-kv-provision-[0-9a-f]{10}$/);
-    expect(base.configMap.metadata.name).toBe(base.job.metadata.name);
-    expect(synth().job.metadata.name).toBe(base.job.metadata.name);
-    expect(synth(withKv({ history: 7 })).job.metadata.name).not.toBe(base.job.metadata.name);
-    expect(synth(withKv({ maxBytes: '3Gi' })).job.metadata.name).not.toBe(base.job.metadata.name);
-    expect(synth(exampleFleet, 'site-2').job.metadata.name).not.toBe(base.job.metadata.name);
-    // The origin's replicas are not part of a mirror's config: site-2's Job stays as it is.
-    expect(synth(withKv({ replicas: 1 }), 'site-2').job.metadata.name).toBe(synth(exampleFleet, 'site-2').job.metadata.name);
+    expect(base.cron.metadata.name).toBe('harmony-kv-provision');
+    expect(base.configMap.metadata.name).toBe('harmony-kv-provision');
+    const wider = synth(withKv({ history: 7 }));
+    expect(wider.cron.metadata.name).toBe('harmony-kv-provision');
+    expect(wider.configMap.metadata.name).toBe('harmony-kv-provision');
+    expect(JSON.parse(wider.configMap.data['KV_HARMONY.json']).max_msgs_per_subject).toBe(7);
+    expect(JSON.parse(base.configMap.data['KV_HARMONY.json']).max_msgs_per_subject).toBe(5);
+    expect(wider.cron.spec).toEqual(base.cron.spec);
   });
 
   test('nothing secret in the synthesized output', () => {
@@ -107,6 +118,6 @@ describe('KvProvisioner', () => {
   test('imports the kubernetes provider by submodule only', () => {
     const source = readFileSync(join(__dirname, '..', '..', 'constructs', 'kv-provisioner.ts'), 'utf8');
     expect(source).not.toMatch(/from '@cdktf\/provider-kubernetes'/);
-    expect(source).toMatch(/from '@cdktf\/provider-kubernetes\/lib\/job-v1'/);
+    expect(source).toMatch(/from '@cdktf\/provider-kubernetes\/lib\/cron-job-v1'/);
   });
 });

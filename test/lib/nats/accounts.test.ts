@@ -11,7 +11,7 @@ describe('accounts', () => {
   });
 
   test('HARMONY has JetStream explicitly enabled and capped', () => {
-    expect(doc.accounts.HARMONY.jetstream).toEqual({ max_mem: 0, max_file: 16 * 1024 ** 3, max_streams: 16, max_consumers: 256 });
+    expect(doc.accounts.HARMONY.jetstream).toEqual({ max_mem: 0, max_file: 20 * 1024 ** 3, max_streams: 16, max_consumers: 256 });
   });
 
   test('one nkey user per identity key, with that identity permissions', () => {
