@@ -21,6 +21,9 @@ import { siteTfVars } from '../secrets/tf-vars';
 /** Paths whose uncommitted changes would make a deploy differ from what is in git. */
 export const GUARDED_PATHS = ['config', 'nix', 'secrets'] as const;
 
+/** The lock file of the mgmt host's flake, relative to the repository. */
+export const FLAKE_LOCK = 'nix/flake.lock';
+
 /** Where the repository sits, from this file. */
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -198,6 +201,12 @@ export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Pref
       const why = program === 'age' ? 'it decrypts the secrets' : 'nixos-anywhere builds the NixOS system with it on every plan';
       problems.push(`\`${program}\` is not on the PATH (${why})`);
     }
+  }
+  if (target.kind === 'mgmt' && !seen.readable(join(seen.repoRoot ?? REPO_ROOT, FLAKE_LOCK))) {
+    problems.push(
+      `${FLAKE_LOCK} does not exist: nixos-anywhere builds the flake in pure mode (nix build --expr 'builtins.getFlake ...'), which refuses unlocked inputs; ` +
+        'on a machine with network access run `nix flake lock ./nix` (README, "The management host: first deploy"), review the pinned revisions and commit nix/flake.lock',
+    );
   }
   if (needs.kubeconfig && !seen.readable(needs.kubeconfig)) {
     const site = target.kind === 'site' ? target.site : undefined;

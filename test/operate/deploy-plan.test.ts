@@ -176,6 +176,18 @@ describe('preflight', () => {
     expect(resolveFleetPath('/etc/k.yaml', HOME, REPO)).toBe('/etc/k.yaml');
   });
 
+  test('mgmt refuses without nix/flake.lock (nixos-anywhere builds in pure mode) and says how to make one; a site stack does not need it', () => {
+    const noLock = (p: string) => p !== `${REPO}/nix/flake.lock`;
+    const env = { AGE_IDENTITY_FILE: '/id', HCLOUD_TOKEN: 'x' };
+    const e = refusal(() => preflight(fleet, args('plan', 'mgmt'), observed({ env, readable: noLock, repoRoot: REPO })));
+    expect(e.problems).toEqual([
+      "nix/flake.lock does not exist: nixos-anywhere builds the flake in pure mode (nix build --expr 'builtins.getFlake ...'), which refuses unlocked inputs; " +
+        'on a machine with network access run `nix flake lock ./nix` (README, "The management host: first deploy"), review the pinned revisions and commit nix/flake.lock',
+    ]);
+    expect(() => preflight(fleet, args('plan', 'mgmt'), observed({ env, repoRoot: REPO }))).not.toThrow();
+    expect(() => preflight(fleet, args('plan', 'nats-site-1'), observed({ readable: noLock, repoRoot: REPO }))).not.toThrow();
+  });
+
   test('terraform needs a synthesized stack', () => {
     const e = refusal(() => preflight(fleet, args('terraform', 'nats-site-1', { passThrough: ['init'] }), observed({ synthesized: () => false })));
     expect(e.message).toContain('cdktf.out/stacks/nats-site-1/cdk.tf.json does not exist: run `npx cdktf synth` first');

