@@ -47,9 +47,10 @@ export class GatewayMesh extends Construct {
       spec: {
         type: gatewayExposure(site),
         selector: { ...NATS_POD_SELECTOR },
-        // The readiness probe waits for a JetStream meta leader, which needs
-        // the other sites: without not-ready endpoints a cold supercluster
-        // never connects and never becomes ready.
+        // On 2.10 the readiness probe waits for a JetStream meta leader,
+        // which needs the other sites: without not-ready endpoints a cold
+        // supercluster would never connect and never become ready. Newer
+        // servers turn ready sooner; a gateway must be dialable either way.
         publishNotReadyAddresses: true,
         port: [
           {
