@@ -25,19 +25,19 @@ export const fleet: Fleet = {
     {
       name: 'site-1',
       kubernetes: { configPath: '~/.kube/site-1.yaml', context: 'site-1' },
-      gateway: { advertiseHost: 'nats-gw.site-1.example.org', extraHosts: ['192.0.2.11', '192.0.2.12', '192.0.2.13'] },
+      gateway: { advertiseHost: 'nats-gw.site-1.example.org', extraHosts: ['192.0.2.12', '192.0.2.13'] },
       storage: { size: '20Gi' },
     },
     {
       name: 'site-2',
       kubernetes: { configPath: '~/.kube/site-2.yaml', context: 'site-2' },
-      gateway: { advertiseHost: 'nats-gw.site-2.example.org', extraHosts: ['198.51.100.21', '198.51.100.22', '198.51.100.23'] },
+      gateway: { advertiseHost: 'nats-gw.site-2.example.org', extraHosts: ['198.51.100.22', '198.51.100.23'] },
       storage: { size: '20Gi' },
     },
     {
       name: 'site-3',
       kubernetes: { configPath: '~/.kube/site-3.yaml', context: 'site-3' },
-      gateway: { advertiseHost: 'nats-gw.site-3.example.org', extraHosts: ['203.0.113.31', '203.0.113.32', '203.0.113.33'] },
+      gateway: { advertiseHost: 'nats-gw.site-3.example.org', extraHosts: ['203.0.113.32', '203.0.113.33'] },
       storage: { size: '20Gi' },
     },
   ],

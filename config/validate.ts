@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { fromPublic } from 'nkeys.js';
 import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPort, mirrorReplicas, natsVersion, siteNamespace, siteNodes, siteSpread } from '../lib/defaults';
-import { MIN_NATS_VERSION, atLeast, parseVersion } from '../lib/nats/versions';
+import { MIN_NATS_VERSION, atLeast, countsGatewayUrls, parseVersion } from '../lib/nats/versions';
+import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
 import { kvLayout } from '../lib/nats/kv-placement';
@@ -297,16 +298,47 @@ function backendRules(fleet: Fleet): Rule[] {
 }
 
 /**
- * Soft problems: synth goes on, the operator is told. A site reachable by
- * one load-balanced name only can, on a cold start, let one site elect its
- * own JetStream meta leader (DESIGN.md); the nodes' own addresses avoid it.
+ * Soft problems: synth goes on, the operator is told. None today: what
+ * used to be one (a site listed by one address) is a cold-start quorum
+ * error now (quorumRules).
  */
-export function fleetWarnings(fleet: Fleet): string[] {
-  return fleet.sites.flatMap((site, i) =>
-    gatewayHosts(site).length < 2
-      ? [`sites[${i}].gateway lists one address (${site.gateway.advertiseHost}): the other sites reach ${site.name} only through it; add the k3s nodes' addresses to extraHosts so a cold start cannot split the supercluster`]
-      : [],
-  );
+export function fleetWarnings(_fleet: Fleet): string[] {
+  return [];
+}
+
+/**
+ * Cold-start quorum: every server must expect exactly the supercluster's
+ * servers in the JetStream meta group (expectedMetaGroupSize). As each site
+ * counts the others' gateway addresses, that holds exactly when every site
+ * lists as many gateway addresses as it has servers.
+ */
+function quorumRules(fleet: Fleet): Rule[] {
+  const total = superclusterServers(fleet);
+  const version = parseVersion(natsVersion(fleet));
+  const perUrl = version === undefined || countsGatewayUrls(version);
+  return fleet.sites.flatMap((site, i) => {
+    const hosts = gatewayHosts(site);
+    const nodes = siteNodes(site);
+    const others = fleet.sites.filter((s) => s !== site).map((s) => s.name);
+    const names = hosts.filter((h) => isIP(h) === 0);
+    return [
+      {
+        failed: hosts.length !== nodes,
+        message:
+          `sites[${i}].gateway lists ${hosts.length} address${hosts.length === 1 ? '' : 'es'} (advertiseHost + extraHosts) for ${nodes} servers: ` +
+          `${others.join(' and ')} count each as one JetStream peer at first boot and would expect ` +
+          `${fleet.sites.filter((s) => s !== site).map((s) => expectedMetaGroupSize(fleet, s))[0]} meta-group members where the supercluster has ${total}; ` +
+          `${hosts.length < nodes ? 'too few lets a lone site elect its own meta leader (split brain)' : 'too many blocks every election'}; ` +
+          `list exactly ${nodes} distinct addresses (advertiseHost and ${nodes - 1} in extraHosts, e.g. the k3s nodes' addresses)`,
+      },
+      {
+        failed: !perUrl && names.length > 0,
+        message:
+          `sites[${i}].gateway uses host names (${names.join(', ')}) with nats.version ${natsVersion(fleet)}: before 2.12.10 and 2.14.2 a server counts every address a gateway host name resolves to at boot as a meta-group peer, so the cold-start quorum depends on DNS; ` +
+          'use IP addresses, or nats.version 2.14.2 or newer',
+      },
+    ];
+  });
 }
 
 function natsRules(fleet: Fleet): Rule[] {
@@ -331,6 +363,7 @@ export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
   const rules = [
     ...natsRules(fleet),
     ...fleetSiteRules(fleet),
+    ...(fleet.sites.length >= 3 && fleet.sites.every((s) => isInt(siteNodes(s), 3)) ? quorumRules(fleet) : []),
     ...fleet.sites.flatMap((s, i) => siteRules(s, i)),
     ...accountRules(fleet),
     ...kvRules(fleet),

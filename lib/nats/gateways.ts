@@ -1,5 +1,5 @@
 import type { Fleet, SiteSpec } from '../../config/types';
-import { gatewayHosts, gatewayPort } from '../defaults';
+import { gatewayHosts, gatewayPort, siteNodes } from '../defaults';
 
 /** One remote site as a gateway peer: its name and every address that reaches it. */
 export interface GatewayRemote {
@@ -28,3 +28,23 @@ export const gatewayAdvertise = (site: SiteSpec): string => `${site.gateway.adve
 
 /** Gateways use mutual TLS unless the fleet turned it off for a private network. */
 export const gatewayTls = (site: SiteSpec): boolean => site.gateway.tls ?? true;
+
+/**
+ * The JetStream meta-group size every server of `site` expects on its first
+ * boot: its route URLs (one per server of the site, itself included) plus
+ * every gateway URL it is given for the other sites (nats-server raft.go,
+ * bootstrapRaftNode). It must equal the number of servers in the whole
+ * supercluster. Fewer, and the majority it waits for can lie inside one
+ * site, which then elects its own meta leader alone (split brain); more,
+ * and measured on 2.15.1 no leader is ever elected, all servers up.
+ *
+ * From 2.12.10 and 2.14.2 each URL counts once; older servers resolve a
+ * host name at boot and count every address it returns (see
+ * `countsGatewayUrls`).
+ */
+export function expectedMetaGroupSize(fleet: Fleet, site: SiteSpec): number {
+  return siteNodes(site) + gatewayRemotes(fleet, site).reduce((n, remote) => n + remote.urls.length, 0);
+}
+
+/** Every server of the supercluster: what the meta group really has. */
+export const superclusterServers = (fleet: Fleet): number => fleet.sites.reduce((n, s) => n + siteNodes(s), 0);

@@ -28,3 +28,13 @@ export function compareVersions(a: Version, b: Version): number {
 }
 
 export const atLeast = (version: Version, min: string): boolean => compareVersions(version, parseVersion(min) as Version) >= 0;
+
+/**
+ * Whether this server counts each gateway URL as one meta-group peer at
+ * first boot (2.12.10+ in the 2.12 line, 2.14.2+). Older ones resolve a host
+ * name and count every address it returns then: a name with three A records
+ * counts three, one that does not resolve yet counts none.
+ */
+export function countsGatewayUrls(version: Version): boolean {
+  return atLeast(version, '2.14.2') || (version[0] === 2 && version[1] === 12 && version[2] >= 10);
+}

@@ -1,6 +1,7 @@
 import { createUser } from 'nkeys.js';
 import type { Fleet, ServiceIdentitySpec } from '../../config/types';
 import { fleetWarnings, validateFleet } from '../../config/validate';
+import { expectedMetaGroupSize, superclusterServers } from '../../lib/nats/gateways';
 import { exampleFleet, exampleIdentities, generatedFleet, withSite } from '../fixtures/fleet';
 
 const problems = (fleet: Fleet, keys = exampleIdentities) => validateFleet(fleet, keys);
@@ -11,6 +12,9 @@ const withService = (service: ServiceIdentitySpec): [Fleet, typeof exampleIdenti
   withAccount({ services: [service] }),
   { ...exampleIdentities, [service.name]: [createUser().getPublicKey()] },
 ];
+
+/** The example fleet with IP addresses only: what servers before 2.14.2 need (they resolve gateway host names at boot). */
+const ipFleet: Fleet = { ...exampleFleet, sites: exampleFleet.sites.map((s, i) => ({ ...s, gateway: { ...s.gateway, advertiseHost: `198.18.${i}.1` } })) };
 
 describe('validateFleet', () => {
   test('default properties: the shipped example fleet is valid', () => {
@@ -29,11 +33,11 @@ describe('validateFleet', () => {
 
   describe('nats', () => {
     test('the default version is valid, and so is any release from 2.10.0', () => {
-      expect(problems({ ...exampleFleet, nats: { version: '2.10.0' } })).toEqual([]);
+      expect(problems({ ...ipFleet, nats: { version: '2.10.0' } })).toEqual([]);
       expect(problems({ ...exampleFleet, nats: { version: '2.15.1' } })).toEqual([]);
     });
     test('a version below the supported minimum', () =>
-      expect(problems({ ...exampleFleet, nats: { version: '2.9.25' } })).toEqual([
+      expect(problems({ ...ipFleet, nats: { version: '2.9.25' } })).toEqual([
         'nats.version is "2.9.25": older than 2.10.0, the oldest server this fleet is tested on; use 2.10.0 or newer (default 2.14.2)',
       ]));
     test.each(['2.14', 'latest', '2.14.2-alpine', 'v2.14.2', ''])('a version that is not a release number: %j', (version) =>
@@ -84,9 +88,12 @@ describe('validateFleet', () => {
   describe('gateway security', () => {
     const plain = (base: Fleet, isPrivate: boolean) => ({ ...base, sites: base.sites.map((s) => ({ ...s, gateway: { ...s.gateway, tls: false, private: isPrivate } })) });
     test('a public gateway without TLS is refused', () => expect(problems(plain(exampleFleet, false))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.tls is false on a public address: .*mutual TLS/)));
-    test('private: true with a public IP is refused', () => expect(problems(plain(exampleFleet, true))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.private is true but 192\.0\.2\.11 is a public address/)));
+    test('private: true with a public IP is refused', () => expect(problems(plain(exampleFleet, true))).toContainEqual(expect.stringMatching(/sites\[0\]\.gateway\.private is true but 192\.0\.2\.12 is a public address/)));
     test('a private network may run without TLS', () => {
-      const privateFleet = { ...exampleFleet, sites: exampleFleet.sites.map((s, i) => ({ ...s, gateway: { advertiseHost: `10.0.${i}.10`, tls: false, private: true } })) };
+      const privateFleet = {
+        ...exampleFleet,
+        sites: exampleFleet.sites.map((s, i) => ({ ...s, gateway: { advertiseHost: `10.0.${i}.10`, extraHosts: [`10.0.${i}.11`, `10.0.${i}.12`], tls: false, private: true } })),
+      };
       expect(problems(privateFleet)).toEqual([]);
     });
     test('TLS is all-or-nothing across sites', () => expect(problems(withGateway(0, { advertiseHost: '10.0.0.10', extraHosts: [], tls: false, private: true }))).toContainEqual(expect.stringMatching(/gateway\.tls differs between sites: gateway TLS is all-or-nothing/)));
@@ -138,14 +145,14 @@ describe('validateFleet', () => {
         'account.jetstream.maxFile is 4Gi but the bucket reserves 10240Mi (3 x 2Gi in site-1 + 1 x 2Gi in site-2 + 1 x 2Gi in site-3); raise maxFile to at least 10240Mi or lower account.kv.maxBytes',
       ));
     test('on nats-server 2.10 an update of the origin counts every stream at its replicas: maxFile must cover that', () => {
-      const on210 = (maxFile: string): Fleet => ({ ...withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile } }), nats: { version: '2.10.27' } });
+      const on210 = (maxFile: string): Fleet => ({ ...ipFleet, account: { ...ipFleet.account, jetstream: { ...exampleFleet.account.jetstream, maxFile } }, nats: { version: '2.10.27' } });
       // 3 streams x 2Gi x 3 replicas = 18Gi, although the bucket reserves 10Gi.
       expect(problems(on210('16Gi'))).toEqual([
         'account.jetstream.maxFile is 16Gi but on nats-server 2.10.27 updating the bucket\'s origin reserves 18432Mi (2.10 counts all 3 streams at the origin\'s 3 replicas); raise maxFile to at least 18Gi, or set nats.version to 2.11.0 or newer'.replace('18Gi', '18432Mi'),
       ]);
       expect(problems(on210('18Gi'))).toEqual([]);
       // From 2.11 on, the reservation alone counts.
-      expect(problems({ ...withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '16Gi' } }), nats: { version: '2.11.0' } })).toEqual([]);
+      expect(problems({ ...ipFleet, account: { ...ipFleet.account, jetstream: { ...exampleFleet.account.jetstream, maxFile: '16Gi' } }, nats: { version: '2.11.0' } })).toEqual([]);
     });
     test('the bucket must fit each PVC of its home site', () => expect(problems(withSite(0, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[0\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\) that each of its servers holding a bucket replica/)));
     test('a mirror site needs room for the mirror and its promotion copy', () => {
@@ -164,13 +171,39 @@ describe('validateFleet', () => {
     test('a local state dir outside the repo', () => expect(problems({ ...exampleFleet, backend: { type: 'local', dir: '/var/state' } })).toContainEqual(expect.stringMatching(/backend\.dir is "\/var\/state"/)));
   });
 
-  describe('warnings', () => {
-    test('default properties: the example fleet lists several addresses per site and warns of nothing', () => expect(fleetWarnings(exampleFleet)).toEqual([]));
-    test('a site reachable by one address only is a warning, not an error', () => {
-      const single = withGateway(1, { extraHosts: [] });
-      expect(fleetWarnings(single)).toEqual([expect.stringMatching(/^sites\[1\]\.gateway lists one address \(nats-gw\.site-2\.example\.org\): .*add the k3s nodes' addresses to extraHosts/)]);
-      expect(problems(single)).toEqual([]);
+  describe('cold-start quorum', () => {
+    test('default properties: every site lists as many gateway addresses as it has servers, so each expects the 9 servers there are', () => {
+      for (const site of exampleFleet.sites) expect(expectedMetaGroupSize(exampleFleet, site)).toBe(9);
+      expect(superclusterServers(exampleFleet)).toBe(9);
+      expect(fleetWarnings(exampleFleet)).toEqual([]);
     });
+    test('one address per site: the others expect 5 (a lone site of 3 reaches that majority alone) and it is refused', () => {
+      const single = withGateway(1, { extraHosts: [] });
+      expect(expectedMetaGroupSize(single, single.sites[0])).toBe(7);
+      expect(problems(single)).toEqual([
+        'sites[1].gateway lists 1 address (advertiseHost + extraHosts) for 3 servers: site-1 and site-3 count each as one JetStream peer at first boot and would expect 7 meta-group members where the supercluster has 9; ' +
+          "too few lets a lone site elect its own meta leader (split brain); list exactly 3 distinct addresses (advertiseHost and 2 in extraHosts, e.g. the k3s nodes' addresses)",
+      ]);
+    });
+    test('the advice the README used to give, advertise host plus every node (4 for 3 servers), expects 11: refused, no election would ever happen', () => {
+      const four = withGateway(0, { extraHosts: ['192.0.2.11', '192.0.2.12', '192.0.2.13'] });
+      expect(expectedMetaGroupSize(four, four.sites[1])).toBe(10);
+      expect(problems(four)).toEqual([expect.stringMatching(/^sites\[0\]\.gateway lists 4 addresses .* would expect 10 meta-group members where the supercluster has 9; too many blocks every election; list exactly 3 distinct addresses/)]);
+    });
+    test('a 5-server site needs 5 addresses', () => {
+      expect(problems(withSite(2, { nodes: 5 }))).toEqual([expect.stringMatching(/^sites\[2\]\.gateway lists 3 addresses .* for 5 servers: .*where the supercluster has 11; too few/)]);
+      expect(problems(withSite(2, { nodes: 5, gateway: { ...exampleFleet.sites[2].gateway, extraHosts: ['203.0.113.32', '203.0.113.33', '203.0.113.34', '203.0.113.35'] } }))).toEqual([]);
+    });
+    test('servers before 2.14.2 (and 2.12.10) count a host name as every address it resolves to at boot: names are refused there, IPs accepted', () => {
+      const old = { ...exampleFleet, nats: { version: '2.12.9' } };
+      expect(problems(old)).toEqual(
+        exampleFleet.sites.map((s, i) => expect.stringMatching(new RegExp(`^sites\\[${i}\\]\\.gateway uses host names \\(nats-gw\\.${s.name}\\.example\\.org\\) with nats\\.version 2\\.12\\.9: .*use IP addresses, or nats\\.version 2\\.14\\.2 or newer$`))),
+      );
+      const ips = { ...old, sites: old.sites.map((s, i) => ({ ...s, gateway: { ...s.gateway, advertiseHost: `198.18.${i}.1` } })) };
+      expect(problems(ips)).toEqual([]);
+      expect(problems({ ...exampleFleet, nats: { version: '2.12.10' } })).toEqual([]);
+    });
+  });
   });
 
   test('mgmt problems are reported with the rest', () => expect(problems({ ...exampleFleet, mgmt: { ...exampleFleet.mgmt, adminSshKeys: [] } })).toContainEqual(expect.stringMatching(/^mgmt\.adminSshKeys/)));

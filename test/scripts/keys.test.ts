@@ -93,7 +93,7 @@ describe('keys commands', () => {
       const material = readStore(me.file, join(pristine, 'nats.age'));
       const cert = new X509Certificate(material.sites['site-2'].cert.certPem);
       expect(cert.subjectAltName).toContain('DNS:nats-gw.site-2.example.org');
-      expect(cert.subjectAltName).toContain('IP Address:198.51.100.21');
+      expect(cert.subjectAltName).toContain('IP Address:198.51.100.22');
       expect(cert.verify(new X509Certificate(material.ca.certPem).publicKey)).toBe(true);
       expect(siteCertificateSans(exampleFleet.sites[1]).dnsNames).toContain('nats-gw.site-2.example.org');
     });

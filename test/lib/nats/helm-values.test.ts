@@ -45,7 +45,7 @@ describe('siteHelmValues', () => {
     expect(env[1]).toEqual({ name: 'NATS_GATEWAY_PASSWORD', valueFrom: { secretKeyRef: { name: SECRETS.auth, key: 'gateway-password' } } });
     expect(env.find((e: any) => e.name === 'NATS_ROUTE_1').value).toBe('nats://route:$(NATS_ROUTE_PASSWORD)@nats-1.nats-headless:6222');
     expect(env.find((e: any) => e.name === 'NATS_GATEWAY_SITE_2_0').value).toBe('nats://gateway:$(NATS_GATEWAY_PASSWORD)@nats-gw.site-2.example.org:7222');
-    expect(env.find((e: any) => e.name === 'NATS_GATEWAY_SITE_3_1').value).toBe('nats://gateway:$(NATS_GATEWAY_PASSWORD)@203.0.113.31:7222');
+    expect(env.find((e: any) => e.name === 'NATS_GATEWAY_SITE_3_1').value).toBe('nats://gateway:$(NATS_GATEWAY_PASSWORD)@203.0.113.32:7222');
   });
 
   test('pods restart on config changes, and the accounts Secret is mounted for reload', () => {
