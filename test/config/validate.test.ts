@@ -204,7 +204,6 @@ describe('validateFleet', () => {
       expect(problems({ ...exampleFleet, nats: { version: '2.12.10' } })).toEqual([]);
     });
   });
-  });
 
   test('mgmt problems are reported with the rest', () => expect(problems({ ...exampleFleet, mgmt: { ...exampleFleet.mgmt, adminSshKeys: [] } })).toContainEqual(expect.stringMatching(/^mgmt\.adminSshKeys/)));
 });
