@@ -39,6 +39,30 @@ export interface MgmtHostSpec {
   /** Contact address for ACME (Let's Encrypt) certificates. */
   readonly acmeEmail: string;
   /**
+   * Let Terraform manage the DNS records of `domains`: one A (the primary
+   * IPv4) and one AAAA (the host's IPv6, `::1` of its /64) per name, in a
+   * zone of Hetzner DNS (the Hetzner Console's DNS, served by the Cloud API
+   * with the same HCLOUD_TOKEN). Caddy's ACME (HTTP-01) needs them on first
+   * boot. The zone must already exist, in primary mode, in the same Hetzner
+   * project; zones are never created or deleted here, and other records in
+   * it are left alone.
+   * @default unset: no records are managed; the operator creates the A and
+   * AAAA records of the three domains by hand before the first deploy (see
+   * the README), and ACME fails until they resolve
+   */
+  readonly dns?: {
+    /**
+     * The zone's name as Hetzner shows it, lowercase, no trailing dot, e.g.
+     * `example.org`. Every one of `domains` must be the zone or inside it.
+     */
+    readonly zone: string;
+    /**
+     * TTL of the records in seconds, a whole number from 60 to 86400.
+     * @default unset: the zone's default TTL
+     */
+    readonly ttl?: number;
+  };
+  /**
    * Hetzner delete and rebuild protection on the server and its primary IPs.
    * @default true
    */

@@ -29,6 +29,20 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const EMAIL = /^[^\s@]+@([^\s@]+)$/;
 
+/** TTL bounds for mgmt.dns.ttl, in seconds. */
+export const DNS_TTL_MIN = 60;
+export const DNS_TTL_MAX = 86400;
+
+/**
+ * `domain`'s name relative to `zone`, as Hetzner DNS wants it: `@` for the
+ * apex, `ops` for `ops.example.org` in `example.org`; undefined when the
+ * domain is not in the zone.
+ */
+export function nameInZone(domain: string, zone: string): string | undefined {
+  if (domain === zone) return '@';
+  return domain.endsWith(`.${zone}`) ? domain.slice(0, -zone.length - 1) : undefined;
+}
+
 interface Cidr {
   readonly family: 4 | 6;
   readonly address: string;
@@ -95,6 +109,27 @@ function refTooOld(ref: string): boolean {
   const v = m.slice(1).map(Number);
   const i = v.findIndex((n, k) => n !== MIN_NIXOS_ANYWHERE[k]);
   return i >= 0 && v[i] < MIN_NIXOS_ANYWHERE[i];
+}
+
+function dnsRules(host: MgmtHostSpec, path: string): Rule[] {
+  const { dns, domains } = host;
+  if (dns === undefined) return [];
+  const zoneValid = HOSTNAME.test(dns.zone);
+  return [
+    {
+      failed: !zoneValid,
+      message: `${path}.dns.zone is "${dns.zone}": not a lowercase DNS name; write the zone as the Hetzner Console lists it, without a trailing dot, e.g. example.org`,
+    },
+    ...(['opsBridge', 'sso', 'ldap'] as const).map((key) => ({
+      // A malformed zone or domain already has its own message.
+      failed: zoneValid && HOSTNAME.test(domains[key]) && nameInZone(domains[key], dns.zone) === undefined,
+      message: `${path}.domains.${key} is "${domains[key]}": not in ${path}.dns.zone "${dns.zone}", so its records cannot be managed there; use a name under ${dns.zone}, or set ${path}.dns.zone to a zone containing every domain`,
+    })),
+    {
+      failed: dns.ttl !== undefined && !(Number.isInteger(dns.ttl) && dns.ttl >= DNS_TTL_MIN && dns.ttl <= DNS_TTL_MAX),
+      message: `${path}.dns.ttl is ${dns.ttl}: use a whole number of seconds from ${DNS_TTL_MIN} to ${DNS_TTL_MAX}, e.g. 3600, or leave it unset for the zone's default TTL`,
+    },
+  ];
 }
 
 function rules(host: MgmtHostSpec, path: string): Rule[] {
@@ -187,6 +222,7 @@ function rules(host: MgmtHostSpec, path: string): Rule[] {
       failed: host.nixosAnywhereRef !== undefined && refTooOld(host.nixosAnywhereRef),
       message: `${path}.nixosAnywhereRef is "${host.nixosAnywhereRef}": before 1.11.0 nixos-anywhere cannot pass special_args to a flake in a git subdirectory (nix/); use "1.13.0" or leave it unset`,
     },
+    ...dnsRules(host, path),
   ];
 }
 

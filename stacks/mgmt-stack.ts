@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
+import { MgmtDns } from '../constructs/mgmt-dns';
 import { NixosHost } from '../constructs/nixos-host';
 import { applyGuardrails } from '../guardrails/guardrails';
 import { HcloudProvider } from '../providers/hcloud/provider';
@@ -34,6 +35,14 @@ export class MgmtStack extends TerraformStack {
       spec: props.host,
       hostPublicKey: existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined,
     });
+
+    if (props.host.dns !== undefined) {
+      const { opsBridge, sso, ldap } = props.host.domains;
+      const dns = new MgmtDns(this, 'dns', { dns: props.host.dns, domains: [opsBridge, sso, ldap], ipv4: host.ipv4, ipv6: host.ipv6 });
+      // The records need only the Primary IPs; the server waits for them, so
+      // they exist before nixos-anywhere installs and Caddy first asks ACME.
+      host.server.dependsOn = [...(host.server.dependsOn ?? []), ...dns.rrsets.map((r) => dependable(r))];
+    }
 
     new TerraformOutput(this, 'ipv4', { value: host.ipv4, description: 'Public IPv4 of the mgmt host (a Primary IP)' });
     new TerraformOutput(this, 'ipv6', { value: host.ipv6, description: 'Public IPv6 of the mgmt host (::1 of its /64)' });

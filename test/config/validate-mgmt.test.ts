@@ -1,5 +1,5 @@
 import { fleet } from '../../config/fleet';
-import { networkOf, parseCidr, validateMgmtHost } from '../../config/validate-mgmt';
+import { nameInZone, networkOf, parseCidr, validateMgmtHost } from '../../config/validate-mgmt';
 import { mgmtHost, withMgmt } from '../fixtures/mgmt-host';
 
 const ED25519 = mgmtHost.adminSshKeys[0];
@@ -163,4 +163,69 @@ describe('parseCidr / networkOf', () => {
     ['::ffff:192.0.2.1/120', '::ffff:c000:200'],
     ['2001:db8::1/128', '2001:db8::1'],
   ])('%s is in network %s', (cidr, network) => expect(networkOf(parseCidr(cidr)!)).toBe(network));
+});
+
+describe('validateMgmtHost: dns', () => {
+  const dns = { zone: 'example.org' };
+
+  test('unset is valid: no records are managed', () => expect(problemsOf({ dns: undefined })).toEqual([]));
+
+  describe('zone', () => {
+    test.each(['example.org', 'corp.example.org', 'xn--exmple-cua.org'])('%s is a DNS name', (zone) => {
+      expect(problemsOf({ dns: { zone }, domains: { opsBridge: `ops.${zone}`, sso: `sso.${zone}`, ldap: `ldap.${zone}` } })).toEqual([]);
+    });
+    test.each(['example.org.', 'Example.org', 'example', '', 'exa mple.org', 'https://example.org'])('%s is refused', (zone) => {
+      expect(problemsOf({ dns: { zone } })).toEqual([
+        `mgmt.dns.zone is "${zone}": not a lowercase DNS name; write the zone as the Hetzner Console lists it, without a trailing dot, e.g. example.org`,
+      ]);
+    });
+  });
+
+  describe('domains in the zone', () => {
+    test('each domain is inside the zone, at any depth', () => {
+      expect(problemsOf({ dns, domains: { opsBridge: 'ops.corp.example.org', sso: 'sso.example.org', ldap: 'ldap.example.org' } })).toEqual([]);
+    });
+    test('a domain may be the zone apex', () => {
+      expect(problemsOf({ dns: { zone: 'sso.example.org' }, domains: { opsBridge: 'ops.sso.example.org', sso: 'sso.example.org', ldap: 'ldap.sso.example.org' } })).toEqual([]);
+    });
+    test('a domain outside the zone names the field, the zone and the fix', () => {
+      expect(problemsOf({ dns: { zone: 'corp.example.org' }, domains: { opsBridge: 'ops.corp.example.org', sso: 'sso.example.org', ldap: 'ldap.corp.example.org' } })).toEqual([
+        'mgmt.domains.sso is "sso.example.org": not in mgmt.dns.zone "corp.example.org", so its records cannot be managed there; use a name under corp.example.org, or set mgmt.dns.zone to a zone containing every domain',
+      ]);
+    });
+    test('a suffix that is not a label boundary is outside: ops.example.org is not in ample.org', () => {
+      expect(problemsOf({ dns: { zone: 'ample.org' } })).toEqual([
+        expect.stringMatching(/^mgmt\.domains\.opsBridge is "ops\.example\.org": not in mgmt\.dns\.zone "ample\.org"/),
+        expect.stringMatching(/^mgmt\.domains\.sso is "sso\.example\.org": not in/),
+        expect.stringMatching(/^mgmt\.domains\.ldap is "ldap\.example\.org": not in/),
+      ]);
+    });
+    test('a malformed zone is reported once, not once per domain', () => {
+      expect(problemsOf({ dns: { zone: 'Example.org' } })).toEqual([expect.stringMatching(/^mgmt\.dns\.zone is "Example\.org"/)]);
+    });
+  });
+
+  describe('ttl', () => {
+    test.each([60, 300, 3600, 86400])('%d seconds is accepted', (ttl) => expect(problemsOf({ dns: { ...dns, ttl } })).toEqual([]));
+    test.each([0, 59, 86401, 300.5, -1, Number.NaN])('%d is refused', (ttl) => {
+      expect(problemsOf({ dns: { ...dns, ttl } })).toEqual([
+        `mgmt.dns.ttl is ${ttl}: use a whole number of seconds from 60 to 86400, e.g. 3600, or leave it unset for the zone's default TTL`,
+      ]);
+    });
+  });
+
+  test('under the given path', () => {
+    expect(validateMgmtHost(withMgmt({ dns: { zone: 'example.org', ttl: 1 } }), 'fleet.mgmt')).toEqual([expect.stringMatching(/^fleet\.mgmt\.dns\.ttl is 1:/)]);
+  });
+});
+
+describe('nameInZone', () => {
+  test.each([
+    ['example.org', 'example.org', '@'],
+    ['ops.example.org', 'example.org', 'ops'],
+    ['ops.corp.example.org', 'example.org', 'ops.corp'],
+    ['ops.example.org', 'ample.org', undefined],
+    ['example.org', 'ops.example.org', undefined],
+    ['ops.example.net', 'example.org', undefined],
+  ])('%s in %s is %s', (domain, zone, name) => expect(nameInZone(domain, zone)).toBe(name));
 });
