@@ -18,7 +18,7 @@ async function getJson(url: string): Promise<Record<string, unknown> | undefined
 }
 
 export async function serverState(server: LocalServer): Promise<ServerState> {
-  const base = `http://127.0.0.1:${server.ports.monitor}`;
+  const base = server.monitorUrl;
   const [gatewayz, jsz] = await Promise.all([getJson(`${base}/gatewayz`), getJson(`${base}/jsz`)]);
   if (!gatewayz) return { up: false, outbound: [], inbound: [] };
   const meta = jsz?.meta_cluster as { leader?: string } | undefined;

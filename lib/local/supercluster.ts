@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
-import { siteNodes } from '../defaults';
+import { gatewayHosts, siteNodes } from '../defaults';
+import { issueCertificate } from '../pki';
 import type { IdentityKeys } from '../nats/accounts';
 import { renderAccounts } from '../nats/accounts';
 import { gatewayRemotes } from '../nats/gateways';
@@ -12,11 +13,11 @@ import { credentialUrl, gatewayUrlVars, siteServerConfig } from '../nats/site-co
 import { renderLocalConf } from '../nats/local-conf';
 import type { SecretMaterial } from '../secrets/material';
 import { publicKeys } from '../secrets/material';
-import { freePorts } from './ports';
+import type { LoopbackBlock } from './loopback';
+import { LOCAL_PORTS, claimLoopbackBlock } from './loopback';
 import { serverState, superclusterFormed, waitFor } from './readiness';
 import { checkNatsServer, spawnServer, stopServer, testConfig } from './nats-server';
 
-const HOST = '127.0.0.1';
 
 const tail = (path: string, lines = 15): string => (existsSync(path) ? readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)');
 
@@ -24,6 +25,10 @@ export interface LocalServer {
   readonly site: string;
   readonly index: number;
   readonly name: string;
+  /** Its own loopback address (127.a.b.n): every port below is bound there. */
+  readonly host: string;
+  /** `http://<host>:<monitor port>` */
+  readonly monitorUrl: string;
   readonly ports: { readonly client: number; readonly cluster: number; readonly gateway: number; readonly monitor: number };
   readonly dir: string;
   readonly confPath: string;
@@ -33,7 +38,11 @@ export interface LocalServer {
 
 export interface SuperclusterOptions {
   readonly fleet: Fleet;
-  /** Passwords, certificates (valid for 127.0.0.1) and identity keys for this run. */
+  /**
+   * Passwords, the CA and identity keys for this run. The sites'
+   * certificates are re-issued by its CA for the servers' loopback
+   * addresses (a deployed certificate names the sites' public addresses).
+   */
   readonly material: SecretMaterial;
   /** Where to keep configs, logs and JetStream data. @default a new temporary directory, removed by close() */
   readonly dir?: string;
@@ -42,21 +51,31 @@ export interface SuperclusterOptions {
 }
 
 /**
- * The fleet with its gateway addresses rewritten for loopback: one address
- * per server of each site (the deployed fleet lists a load-balanced name and
- * the node addresses), so every remote stays reachable by several URLs.
+ * The fleet with its gateway addresses rewritten for loopback: each remote
+ * keeps exactly as many addresses as the fleet lists (the meta-group size
+ * every server expects at first boot counts them), each one a distinct
+ * address, the i-th that of the site's i-th server.
  */
-function loopbackFleet(fleet: Fleet): Fleet {
+function loopbackFleet(fleet: Fleet, addressOf: (site: string, index: number) => string): Fleet {
   return {
     ...fleet,
-    sites: fleet.sites.map((site) => ({
-      ...site,
-      gateway: {
-        ...site.gateway,
-        advertiseHost: HOST,
-        extraHosts: Array.from({ length: siteNodes(site) - 1 }, (_, i) => `server-${i + 1}.${site.name}.invalid`),
-      },
-    })),
+    sites: fleet.sites.map((site) => {
+      const [advertiseHost, ...extraHosts] = gatewayHosts(site).map((_, i) => addressOf(site.name, i % siteNodes(site)));
+      return { ...site, gateway: { ...site.gateway, advertiseHost, extraHosts, port: LOCAL_PORTS.gateway } };
+    }),
+  };
+}
+
+/** `material` with each site's certificate re-issued by its CA for the loopback addresses of that site's servers. */
+function withLoopbackCertificates(material: SecretMaterial, fleet: Fleet, hostsOf: (site: string) => string[]): SecretMaterial {
+  return {
+    ...material,
+    sites: Object.fromEntries(
+      fleet.sites.map((site) => [
+        site.name,
+        { ...material.sites[site.name], cert: issueCertificate(material.ca, `nats ${site.name} (local)`, { dnsNames: ['localhost'], ips: hostsOf(site.name) }) },
+      ]),
+    ),
   };
 }
 
@@ -78,6 +97,7 @@ export class LocalSupercluster {
     readonly dir: string,
     private readonly ownsDir: boolean,
     servers: LocalServer[],
+    private readonly block: LoopbackBlock,
     log?: (line: string) => void,
   ) {
     this.servers = servers;
@@ -86,28 +106,38 @@ export class LocalSupercluster {
 
   static async create(options: SuperclusterOptions): Promise<LocalSupercluster> {
     checkNatsServer();
-    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'harmony-local-'));
-    const fleet = loopbackFleet(options.fleet);
-    const ports = await freePorts(fleet.sites.reduce((n, s) => n + 4 * siteNodes(s), 0));
-    const servers = fleet.sites.flatMap((site) =>
-      Array.from({ length: siteNodes(site) }, (_, index): LocalServer => {
-        const serverDir = join(dir, site.name, String(index));
-        const [client, cluster, gateway, monitor] = ports.splice(0, 4);
-        return {
-          site: site.name,
-          index,
-          name: serverName(site, index),
-          ports: { client, cluster, gateway, monitor },
-          dir: serverDir,
-          confPath: join(serverDir, 'nats-config', 'nats.conf'),
-          logPath: join(serverDir, 'server.log'),
-          storeDir: join(serverDir, 'data'),
-        };
-      }),
-    );
-    const cluster = new LocalSupercluster(fleet, options.material, dir, options.dir === undefined, servers, options.log);
-    cluster.writeFiles();
-    return cluster;
+    const block = await claimLoopbackBlock();
+    try {
+      const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'harmony-local-'));
+      const order = options.fleet.sites.flatMap((site) => Array.from({ length: siteNodes(site) }, (_, index) => ({ site: site.name, index })));
+      const addressOf = (site: string, index: number) => block.address(order.findIndex((o) => o.site === site && o.index === index));
+      const fleet = loopbackFleet(options.fleet, addressOf);
+      const servers = fleet.sites.flatMap((site) =>
+        Array.from({ length: siteNodes(site) }, (_, index): LocalServer => {
+          const serverDir = join(dir, site.name, String(index));
+          const host = addressOf(site.name, index);
+          return {
+            site: site.name,
+            index,
+            name: serverName(site, index),
+            host,
+            monitorUrl: `http://${host}:${LOCAL_PORTS.monitor}`,
+            ports: { ...LOCAL_PORTS },
+            dir: serverDir,
+            confPath: join(serverDir, 'nats-config', 'nats.conf'),
+            logPath: join(serverDir, 'server.log'),
+            storeDir: join(serverDir, 'data'),
+          };
+        }),
+      );
+      const material = withLoopbackCertificates(options.material, fleet, (site) => servers.filter((s) => s.site === site).map((s) => s.host));
+      const cluster = new LocalSupercluster(fleet, material, dir, options.dir === undefined, servers, block, options.log);
+      cluster.writeFiles();
+      return cluster;
+    } catch (e) {
+      await block.release();
+      throw e;
+    }
   }
 
   site(name: string): SiteSpec {
@@ -121,7 +151,7 @@ export class LocalSupercluster {
   }
 
   clientUrls(site: string): string[] {
-    return this.serversOf(site).map((s) => `nats://${HOST}:${s.ports.client}`);
+    return this.serversOf(site).map((s) => `nats://${s.host}:${s.ports.client}`);
   }
 
   isRunning(server: LocalServer): boolean {
@@ -132,16 +162,14 @@ export class LocalSupercluster {
   private env(server: LocalServer): NodeJS.ProcessEnv {
     const site = this.site(server.site);
     const siteSecrets = this.material.sites[site.name];
-    const remotes = gatewayRemotes(this.fleet, site).map((remote) => {
-      const targets = this.serversOf(remote.name);
-      return { ...remote, urls: remote.urls.map((_, i) => ({ host: HOST, port: targets[i].ports.gateway })) };
-    });
+    // The fleet was rewritten to loopback addresses: the URLs are the deployed ones, address for address.
+    const remotes = gatewayRemotes(this.fleet, site);
     return {
       PATH: process.env.PATH,
       [ENV.serverName]: server.name,
       [ENV.routePassword]: siteSecrets.routePassword,
       [ENV.gatewayPassword]: this.material.gatewayPassword,
-      ...Object.fromEntries(this.serversOf(site.name).map((peer, i) => [routeUrlEnv(i), credentialUrl(ROUTE_USER, siteSecrets.routePassword, HOST, peer.ports.cluster)])),
+      ...Object.fromEntries(this.serversOf(site.name).map((peer, i) => [routeUrlEnv(i), credentialUrl(ROUTE_USER, siteSecrets.routePassword, peer.host, peer.ports.cluster)])),
       ...Object.fromEntries(gatewayUrlVars(remotes, this.material.gatewayPassword)),
     };
   }
@@ -161,7 +189,7 @@ export class LocalSupercluster {
         mkdirSync(join(server.dir, 'nats-accounts'), { recursive: true });
         writeFileSync(
           server.confPath,
-          renderLocalConf(doc, { host: HOST, ports: server.ports, advertise: `${HOST}:${server.ports.gateway}`, storeDir: server.storeDir, tlsDir }),
+          renderLocalConf(doc, { host: server.host, ports: server.ports, advertise: `${server.host}:${server.ports.gateway}`, storeDir: server.storeDir, tlsDir }),
         );
         writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), accounts);
       }
@@ -235,9 +263,13 @@ export class LocalSupercluster {
     this.log(`supercluster formed: ${[...new Set(running.map((s) => s.site))].join(', ')}`);
   }
 
-  /** Stops every server and removes the directory this instance created. */
+  /** Stops every server, removes the directory this instance created and gives back its loopback block. */
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => this.stopServer(s)));
-    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    try {
+      await Promise.all(this.servers.map((s) => this.stopServer(s)));
+    } finally {
+      if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+      await this.block.release();
+    }
   }
 }

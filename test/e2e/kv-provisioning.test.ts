@@ -72,7 +72,7 @@ describe('KV provisioning converges through a cold start (real nats-server, the 
   test('a lone site (JetStream up, no meta leader): natscli would exit 0 with no reply; the script fails, never reports success', async () => {
     sc.cluster.startSite('site-1');
     // Servers accepting clients, JetStream enabled, no meta leader (site.test.ts proves it cannot elect one).
-    const ready = async () => (await Promise.all(sc.cluster.serversOf('site-1').map((s) => fetch(`http://127.0.0.1:${s.ports.monitor}/healthz?js-enabled-only=true`).then((r) => r.status, () => 0)))).every((c) => c === 200);
+    const ready = async () => (await Promise.all(sc.cluster.serversOf('site-1').map((s) => fetch(`${s.monitorUrl}/healthz?js-enabled-only=true`).then((r) => r.status, () => 0)))).every((c) => c === 200);
     const deadline = Date.now() + 20_000;
     while (!(await ready())) {
       if (Date.now() > deadline) throw new Error('site-1 did not start');

@@ -13,7 +13,7 @@ describe('one site (3 servers) from its rendered config', () => {
   test('forms a JetStream cluster named after the site with one meta leader among its three servers', async () => {
     const servers = sc.cluster.serversOf('site-1');
     const views = await Promise.all(
-      servers.map(async (s) => (await fetch(`http://127.0.0.1:${s.ports.monitor}/jsz`)).json() as Promise<{ meta_cluster: { name: string; leader: string; cluster_size: number } }>),
+      servers.map(async (s) => (await fetch(`${s.monitorUrl}/jsz`)).json() as Promise<{ meta_cluster: { name: string; leader: string; cluster_size: number } }>),
     );
     for (const view of views) {
       expect(view.meta_cluster.name).toBe('site-1');
@@ -27,7 +27,7 @@ describe('one site (3 servers) from its rendered config', () => {
 describe('a lone site of the three-site fleet (cold start)', () => {
   const sc = useSupercluster({ sites: [], fleet: e2eFleet });
   const status = async (server: LocalServer, path: string) => {
-    const response = await fetch(`http://127.0.0.1:${server.ports.monitor}${path}`);
+    const response = await fetch(`${server.monitorUrl}${path}`);
     return { status: response.status, body: (await response.json()) as { status: string; error?: string } };
   };
   // The probes that restart a pod (startup, liveness) must pass on every
@@ -51,7 +51,7 @@ describe('a lone site of the three-site fleet (cold start)', () => {
 
   test('cannot elect a JetStream meta leader by construction: it expects all 9 servers and needs 5, it has 3', async () => {
     for (const server of sc.cluster.serversOf('site-1')) {
-      const jsz = (await (await fetch(`http://127.0.0.1:${server.ports.monitor}/jsz`)).json()) as { meta_cluster: { cluster_size: number; quorum_needed: number; leader?: string } };
+      const jsz = (await (await fetch(`${server.monitorUrl}/jsz`)).json()) as { meta_cluster: { cluster_size: number; quorum_needed: number; leader?: string } };
       expect(jsz.meta_cluster.cluster_size).toBe(9);
       // A raft majority of 9; 2.10 does not report quorum_needed, newer servers do.
       expect(jsz.meta_cluster.quorum_needed ?? Math.floor(9 / 2) + 1).toBe(5);

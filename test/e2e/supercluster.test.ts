@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { connectWithSeed } from '../../lib/kv/connect';
 import { spawnServer, stopServer } from '../../lib/local/nats-server';
-import { freePorts } from '../../lib/local/ports';
+import { LOCAL_PORTS, claimLoopbackBlock } from '../../lib/local/loopback';
 import { serverState, waitFor } from '../../lib/local/readiness';
-import { LOCAL_SANS } from '../../lib/nats/certificates';
 import { renderLocalConf } from '../../lib/nats/local-conf';
 import { siteServerConfig } from '../../lib/nats/site-config';
 import { createCa, issueCertificate } from '../../lib/pki';
@@ -24,10 +23,10 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
   test('each site is a JetStream cluster named after the site, all agreeing on one meta leader', async () => {
     const leaders = new Set<string>();
     for (const server of sc.cluster.servers) {
-      const jsz = await getJson(`http://127.0.0.1:${server.ports.monitor}/jsz`);
+      const jsz = await getJson(`${server.monitorUrl}/jsz`);
       expect(jsz.meta_cluster.name).toBe(server.site);
       leaders.add(jsz.meta_cluster.leader);
-      const varz = await getJson(`http://127.0.0.1:${server.ports.monitor}/varz`);
+      const varz = await getJson(`${server.monitorUrl}/varz`);
       expect(varz.server_name).toBe(server.name);
       expect(varz.cluster.name).toBe(server.site);
     }
@@ -46,7 +45,7 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
 
   test('routes within a site are up: every server routes to its two peers, and only to them', async () => {
     for (const server of sc.cluster.servers) {
-      const routez = await getJson(`http://127.0.0.1:${server.ports.monitor}/routez`);
+      const routez = await getJson(`${server.monitorUrl}/routez`);
       // Routes are pooled since 2.10 (several connections per peer, plus
       // per-account ones): count the peers, not the connections.
       const peers = [...new Set((routez.routes as { remote_name: string }[]).map((r) => r.remote_name))].sort();
@@ -90,15 +89,16 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
     mkdirSync(join(dir, 'nats-accounts'), { recursive: true });
     mkdirSync(tlsDir, { recursive: true });
     const otherCa = createCa('not the fleet CA');
-    const rogueCert = issueCertificate(otherCa, 'rogue', LOCAL_SANS);
+    const rogueCert = issueCertificate(otherCa, 'rogue', { dnsNames: ['localhost'], ips: [] });
     writeFileSync(join(tlsDir, 'ca.crt'), otherCa.certPem + sc.material.ca.certPem);
     writeFileSync(join(tlsDir, 'tls.crt'), rogueCert.certPem);
     writeFileSync(join(tlsDir, 'tls.key'), rogueCert.keyPem);
     writeFileSync(join(dir, 'nats-accounts', 'accounts.conf'), readFileSync(join(sc.cluster.serversOf('site-2')[0].dir, 'nats-accounts', 'accounts.conf')));
     // The rogue claims to be a server of site-2 and knows the gateway password: only its certificate is wrong.
-    const [client, cluster, gateway, monitor, noRoute1, noRoute2] = await freePorts(6);
+    const block = await claimLoopbackBlock();
+    const host = block.address(0);
     const conf = join(dir, 'nats-config', 'nats.conf');
-    writeFileSync(conf, renderLocalConf(siteServerConfig(fleet, fleet.sites[1]), { host: '127.0.0.1', ports: { client, cluster, gateway, monitor }, advertise: `127.0.0.1:${gateway}`, storeDir: join(dir, 'data'), tlsDir }));
+    writeFileSync(conf, renderLocalConf(siteServerConfig(fleet, fleet.sites[1]), { host, ports: LOCAL_PORTS, advertise: `${host}:${LOCAL_PORTS.gateway}`, storeDir: join(dir, 'data'), tlsDir }));
     const site1 = sc.cluster.serversOf('site-1');
     const site3 = sc.cluster.serversOf('site-3');
     const env: NodeJS.ProcessEnv = {
@@ -106,29 +106,30 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
       SERVER_NAME: 'rogue',
       NATS_ROUTE_PASSWORD: sc.material.sites['site-2'].routePassword,
       NATS_GATEWAY_PASSWORD: sc.material.gatewayPassword,
-      NATS_ROUTE_0: `nats://route:x@127.0.0.1:${cluster}`,
-      NATS_ROUTE_1: `nats://route:x@127.0.0.1:${noRoute1}`,
-      NATS_ROUTE_2: `nats://route:x@127.0.0.1:${noRoute2}`,
+      NATS_ROUTE_0: `nats://route:x@${host}:${LOCAL_PORTS.cluster}`,
+      NATS_ROUTE_1: `nats://route:x@${block.address(1)}:${LOCAL_PORTS.cluster}`,
+      NATS_ROUTE_2: `nats://route:x@${block.address(2)}:${LOCAL_PORTS.cluster}`,
     };
     [0, 1, 2].forEach((i) => {
-      env[`NATS_GATEWAY_SITE_1_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@127.0.0.1:${site1[i].ports.gateway}`;
-      env[`NATS_GATEWAY_SITE_3_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@127.0.0.1:${site3[i].ports.gateway}`;
+      env[`NATS_GATEWAY_SITE_1_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@${site1[i].host}:${site1[i].ports.gateway}`;
+      env[`NATS_GATEWAY_SITE_3_${i}`] = `nats://gateway:${sc.material.gatewayPassword}@${site3[i].host}:${site3[i].ports.gateway}`;
     });
     const rogue = spawnServer(conf, env, join(dir, 'server.log'));
     try {
-      const rogueServer = { ports: { client, cluster, gateway, monitor } } as Parameters<typeof serverState>[0];
+      const rogueServer = { monitorUrl: `http://${host}:${LOCAL_PORTS.monitor}` } as Parameters<typeof serverState>[0];
       // Give it time to dial every site-1 and site-3 server, then check it got nowhere.
       await waitFor('rogue to attempt its gateways', () => Promise.resolve(readFileSync(join(dir, 'server.log'), 'utf8')), (log) => (log.match(/Gateway connection closed/g) ?? []).length >= 4, 15_000);
       const state = await serverState(rogueServer);
       expect(state.outbound).toEqual([]);
       expect(state.inbound).toEqual([]);
       for (const server of [...site1, ...site3]) {
-        const gatewayz = await getJson(`http://127.0.0.1:${server.ports.monitor}/gatewayz?gw_name=site-2&accs=0`);
+        const gatewayz = await getJson(`${server.monitorUrl}/gatewayz?gw_name=site-2&accs=0`);
         const inbound = (gatewayz.inbound_gateways?.['site-2'] ?? []) as { connection: { name: string } }[];
         expect(inbound.map((c) => c.connection.name)).not.toContain('rogue');
       }
     } finally {
       await stopServer(rogue);
+      await block.release();
     }
   });
 });
