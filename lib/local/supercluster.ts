@@ -53,14 +53,15 @@ export interface SuperclusterOptions {
 /**
  * The fleet with its gateway addresses rewritten for loopback: each remote
  * keeps exactly as many addresses as the fleet lists (the meta-group size
- * every server expects at first boot counts them), each one a distinct
- * address, the i-th that of the site's i-th server.
+ * every server expects at first boot counts them), each a distinct address:
+ * the i-th that of the site's i-th server, any beyond the server count an
+ * address nothing listens on (as a node without a server would be).
  */
-function loopbackFleet(fleet: Fleet, addressOf: (site: string, index: number) => string): Fleet {
+function loopbackFleet(fleet: Fleet, addressOf: (site: string, index: number) => string, spare: (site: string, index: number) => string): Fleet {
   return {
     ...fleet,
     sites: fleet.sites.map((site) => {
-      const [advertiseHost, ...extraHosts] = gatewayHosts(site).map((_, i) => addressOf(site.name, i % siteNodes(site)));
+      const [advertiseHost, ...extraHosts] = gatewayHosts(site).map((_, i) => (i < siteNodes(site) ? addressOf(site.name, i) : spare(site.name, i)));
       return { ...site, gateway: { ...site.gateway, advertiseHost, extraHosts, port: LOCAL_PORTS.gateway } };
     }),
   };
@@ -111,7 +112,9 @@ export class LocalSupercluster {
       const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'harmony-local-'));
       const order = options.fleet.sites.flatMap((site) => Array.from({ length: siteNodes(site) }, (_, index) => ({ site: site.name, index })));
       const addressOf = (site: string, index: number) => block.address(order.findIndex((o) => o.site === site && o.index === index));
-      const fleet = loopbackFleet(options.fleet, addressOf);
+      // Spare addresses after the servers', 16 per site.
+      const spare = (site: string, index: number) => block.address(order.length + 16 * options.fleet.sites.findIndex((s) => s.name === site) + (index % 16));
+      const fleet = loopbackFleet(options.fleet, addressOf, spare);
       const servers = fleet.sites.flatMap((site) =>
         Array.from({ length: siteNodes(site) }, (_, index): LocalServer => {
           const serverDir = join(dir, site.name, String(index));

@@ -9,7 +9,10 @@ import { renderLocalConf } from '../../lib/nats/local-conf';
 import { siteServerConfig } from '../../lib/nats/site-config';
 import { createCa, issueCertificate } from '../../lib/pki';
 import { currentKey } from '../../lib/secrets/material';
-import { useSupercluster } from './harness';
+import type { Fleet } from '../../config/types';
+import { validateFleet } from '../../config/validate';
+import { exampleFleet, exampleIdentities } from '../fixtures/fleet';
+import { e2eFleet, useSupercluster } from './harness';
 
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
 
@@ -31,6 +34,18 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
       expect(varz.cluster.name).toBe(server.site);
     }
     expect(leaders.size).toBe(1);
+  });
+
+  test('cold start in the deployed shape: 3 distinct gateway addresses per remote, so every server expects the 9 servers there are', async () => {
+    for (const site of sc.cluster.fleet.sites) {
+      const hosts = [site.gateway.advertiseHost, ...(site.gateway.extraHosts ?? [])];
+      // What the other sites dial: as many distinct addresses as the deployed fleet lists.
+      expect(new Set(hosts).size).toBe([exampleFleet.sites.find((s) => s.name === site.name)!.gateway.advertiseHost, ...(exampleFleet.sites.find((s) => s.name === site.name)!.gateway.extraHosts ?? [])].length);
+    }
+    for (const server of sc.cluster.servers) {
+      const jsz = await getJson(`${server.monitorUrl}/jsz`);
+      expect(jsz.meta_cluster.cluster_size).toBe(9);
+    }
   });
 
   test('every server has outbound gateways to all other sites; every site has inbound gateways from all others', async () => {
@@ -131,5 +146,44 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
       await stopServer(rogue);
       await block.release();
     }
+  });
+
+  // Last: it stops a site for good.
+  test("losing the meta leader's whole site: the 6 survivors (majority of 9) elect a new leader among themselves", async () => {
+    const first = await getJson(`${sc.cluster.servers[0].monitorUrl}/jsz`);
+    const leader = sc.cluster.servers.find((s) => s.name === first.meta_cluster.leader)!;
+    expect(leader).toBeDefined();
+    await sc.cluster.stopSite(leader.site);
+    const survivors = sc.cluster.servers.filter((s) => s.site !== leader.site);
+    const leaders = await waitFor(
+      'a new meta leader among the surviving sites',
+      () => Promise.all(survivors.map(async (s) => (await serverState(s)).metaLeader)),
+      (seen) => new Set(seen).size === 1 && seen[0] !== undefined && survivors.some((s) => s.name === seen[0]),
+      30_000,
+    );
+    expect(survivors.map((s) => s.name)).toContain(leaders[0]);
+    expect(leaders[0]).not.toBe(leader.name);
+  });
+});
+
+describe('the shape the README once advised: advertise host plus every node (4 addresses for 3 servers)', () => {
+  const four: Fleet = {
+    ...e2eFleet,
+    sites: e2eFleet.sites.map((s, i) => ({ ...s, gateway: { ...s.gateway, extraHosts: [1, 2, 3].map((n) => `198.18.${i}.${n}`) } })),
+  };
+  const sc = useSupercluster({ fleet: four, sites: [] });
+
+  test('every server expects an 11-member meta group where 9 servers exist (validation refuses this fleet)', async () => {
+    for (const site of four.sites) sc.cluster.startSite(site.name);
+    const sizes = await waitFor(
+      'every server to report its meta group',
+      () => Promise.all(sc.cluster.servers.map((s) => getJson(`${s.monitorUrl}/jsz`).then((j) => j.meta_cluster?.cluster_size as number | undefined, () => undefined))),
+      (seen) => seen.every((n) => n !== undefined),
+      20_000,
+    );
+    expect(sizes).toEqual(sc.cluster.servers.map(() => 11));
+    expect(validateFleet({ ...four, account: exampleFleet.account }, exampleIdentities)).toEqual(
+      four.sites.map((_, i) => expect.stringMatching(new RegExp(`^sites\\[${i}\\]\\.gateway lists 4 addresses .*too many blocks every election`))),
+    );
   });
 });
