@@ -1,6 +1,8 @@
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Construct } from 'constructs';
+import type { KvReadSettings } from '../lib/kv/agent-read';
 import { SECRETS } from '../lib/nats/helm-values';
 
 export interface HarmonyAccountProps {
@@ -14,12 +16,16 @@ export interface HarmonyAccountProps {
   readonly agentSeed: string;
   /** The provisioning identity's seed, for the in-cluster job that provisions the bucket. */
   readonly provisionerSeed: string;
+  /** How the agent in this site reads the bucket (lib/kv/agent-read.ts): handed to it as a ConfigMap. */
+  readonly agentKvSettings: KvReadSettings;
 }
 
 export const AGENT_SECRET = 'harmony-agent-nkey';
 /** The provisioner's seed beside the servers; the KV provisioning Job mounts it. */
 export const PROVISIONER_SECRET = { name: 'harmony-provisioner-nkey', key: 'provisioner.nk' } as const;
 export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
+/** The agent's read settings in its namespace (examples/agent-read.ts reads `settings.json`). */
+export const AGENT_KV_CONFIG = { name: 'harmony-agent-kv', key: 'settings.json' } as const;
 
 /**
  * The HARMONY account on one site: the accounts include every server loads
@@ -31,6 +37,7 @@ export class HarmonyAccount extends Construct {
   readonly accountsSecret: SecretV1;
   readonly agentSecret: SecretV1;
   readonly provisionerSecret: SecretV1;
+  readonly agentKvConfig: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: HarmonyAccountProps) {
     super(scope, id);
@@ -46,6 +53,11 @@ export class HarmonyAccount extends Construct {
     this.agentSecret = new SecretV1(this, 'agent-seed', {
       metadata: { name: AGENT_SECRET, namespace: agentNamespace.metadata.name },
       data: { 'agent.nk': props.agentSeed },
+    });
+    // Public: bucket and stream names. The agent reads its own site's stream first (reads survive restarts during an outage).
+    this.agentKvConfig = new ConfigMapV1(this, 'agent-kv', {
+      metadata: { name: AGENT_KV_CONFIG.name, namespace: agentNamespace.metadata.name },
+      data: { [AGENT_KV_CONFIG.key]: JSON.stringify(props.agentKvSettings) },
     });
     // Beside the servers, not in the agent's namespace: only the provisioning job mounts it.
     this.provisionerSecret = new SecretV1(this, 'provisioner-seed', {

@@ -11,6 +11,7 @@ import { applyGuardrails } from '../guardrails/guardrails';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
 import { agentNamespace } from '../lib/defaults';
+import { agentReadSettings } from '../lib/kv/agent-read';
 import type { SiteRevisions } from '../lib/secrets/revisions';
 import { firstRevisions } from '../lib/secrets/revisions';
 import { siteVariables } from './site-variables';
@@ -61,6 +62,7 @@ export class NatsSiteStack extends TerraformStack {
       agentNamespace: agentNamespace(fleet),
       agentSeed: secrets.agentSeed,
       provisionerSeed: secrets.provisionerSeed,
+      agentKvSettings: agentReadSettings(fleet, site.name),
     });
     nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });

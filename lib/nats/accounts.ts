@@ -21,7 +21,7 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
   const bucket = bucketName(fleet.account.kv);
   const streams = bucketStreamNames(fleet);
   const entries: [string, Permissions][] = [
-    ['agent', agentPermissions(bucket)],
+    ['agent', agentPermissions(bucket, [...streams.mirrors.values()])],
     ['provisioner', provisionerPermissions([streams.origin, ...streams.mirrors.values()])],
     ['monitor', monitorPermissions()],
     ['kv-admin', kvAdminPermissions([streams.origin, ...streams.mirrors.values(), streams.staging])],

@@ -15,7 +15,7 @@ export const kvStream = (bucket: string): string => `KV_${bucket}`;
  * subjects are what a KV client sends for put/get/watch/keys/delete
  * (DESIGN.md, checked against nats-server 2.9 in test/e2e).
  */
-export function agentPermissions(bucket: string): Permissions {
+export function agentPermissions(bucket: string, mirrors: readonly string[] = []): Permissions {
   const stream = kvStream(bucket);
   return {
     publish: [
@@ -31,6 +31,10 @@ export function agentPermissions(bucket: string): Permissions {
       `$JS.API.CONSUMER.INFO.${stream}.*`,
       `$JS.API.CONSUMER.DELETE.${stream}.*`,
       `$JS.FC.${stream}.>`,
+      // Direct gets on each site's mirror by its own name: a mirror answers
+      // those whether or not it has heard from the origin since it started,
+      // so reads survive restarts while the home site is down (lib/kv/agent-read.ts).
+      ...mirrors.flatMap((m) => [`$JS.API.DIRECT.GET.${m}`, `$JS.API.DIRECT.GET.${m}.>`]),
     ],
     subscribe: ['_INBOX.>'],
   };

@@ -97,6 +97,15 @@ describe('NatsSiteStack', () => {
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' });
   });
 
+  test("the agent's namespace gets its read settings: this site's own stream first, the origin's name as fallback", () => {
+    const expected = { 'site-1': 'KV_HARMONY', 'site-2': 'KV_HARMONY_site-2', 'site-3': 'KV_HARMONY_site-3' } as Record<string, string>;
+    exampleFleet.sites.forEach((site, i) => {
+      const config = one(synth(exampleFleet, i), 'kubernetes_config_map_v1', 'harmony-agent-kv');
+      expect(config.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\.account_agent-namespace_\w+\.metadata\[0\]\.name\}$/);
+      expect(JSON.parse(config.data['settings.json'])).toEqual({ bucket: 'HARMONY', localStream: expected[site.name], originStream: 'KV_HARMONY' });
+    });
+  });
+
   test('the apply does not wait for a LoadBalancer address (ServiceLB missing or port taken would hang it)', () => {
     expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').wait_for_load_balancer).toBe(false);
   });

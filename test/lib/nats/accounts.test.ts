@@ -1,5 +1,4 @@
 import { accountsDoc, identityPermissions, renderAccounts } from '../../../lib/nats/accounts';
-import { agentPermissions } from '../../../lib/nats/permissions';
 import { exampleFleet, exampleIdentities } from '../../fixtures/fleet';
 
 describe('accounts', () => {
@@ -18,7 +17,27 @@ describe('accounts', () => {
     const users = doc.accounts.HARMONY.users;
     expect(users).toHaveLength(4);
     const agent = users.find((u: any) => u.nkey === exampleIdentities.agent[0]);
-    expect(agent.permissions.publish.allow).toEqual(agentPermissions('HARMONY').publish);
+    // Written out, not recomputed: this is the agent's whole reach.
+    expect(agent.permissions.publish.allow).toEqual([
+      '$KV.HARMONY.>',
+      '$JS.API.INFO',
+      '$JS.API.STREAM.INFO.KV_HARMONY',
+      '$JS.API.STREAM.MSG.GET.KV_HARMONY',
+      '$JS.API.DIRECT.GET.KV_HARMONY',
+      '$JS.API.DIRECT.GET.KV_HARMONY.>',
+      '$JS.API.CONSUMER.CREATE.KV_HARMONY',
+      '$JS.API.CONSUMER.CREATE.KV_HARMONY.>',
+      '$JS.API.CONSUMER.INFO.KV_HARMONY.*',
+      '$JS.API.CONSUMER.DELETE.KV_HARMONY.*',
+      '$JS.FC.KV_HARMONY.>',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-1',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-1.>',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-2',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-2.>',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-3',
+      '$JS.API.DIRECT.GET.KV_HARMONY_site-3.>',
+    ]);
+    expect(agent.permissions.subscribe.allow).toEqual(['_INBOX.>']);
   });
 
   test('during a rotation both keys of an identity get the same permissions', () => {
