@@ -214,6 +214,15 @@ export interface KvBucketSpec {
   /** Site whose cluster holds the origin stream (its R replicas). */
   readonly homeSite: string;
   /**
+   * Name of the origin stream. A JetStream stream cannot be renamed: after
+   * an in-place promotion (nats-server 2.12+, `npm run kv -- promote`) the
+   * origin is the promoted mirror, `KV_<bucket>_<homeSite>`, and keeps every
+   * revision; `npm run kv -- promote` prints the value to set. Agents learn
+   * it from their read settings (ConfigMap `harmony-agent-kv`).
+   * @default "KV_<bucket>" (the name a KV client uses by default)
+   */
+  readonly originStream?: string;
+  /**
    * Replicas of the origin in the home site (at most its node count).
    * @default 3
    */

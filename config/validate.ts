@@ -190,6 +190,10 @@ function kvRules(fleet: Fleet): Rule[] {
       failed: !isInt(mirrorR, 1, Math.min(...fleet.sites.filter((s) => s !== home).map(siteNodes), 5)),
       message: `account.kv.mirrorReplicas is ${mirrorR}: must be at least 1 and at most the node count of every mirror site`,
     },
+    {
+      failed: kv.originStream !== undefined && ![`KV_${bucket}`, `KV_${bucket}_${kv.homeSite}`].includes(kv.originStream),
+      message: `account.kv.originStream is "${kv.originStream}": the origin is KV_${bucket}, or after an in-place promotion KV_${bucket}_${kv.homeSite} (the promoted mirror of the home site); set what \`npm run kv -- promote\` printed, or remove it`,
+    },
     { failed: !isInt(kv.history ?? 5, 1, 64), message: `account.kv.history is ${kv.history}: NATS KV keeps 1 to 64 values per key` },
     quantityRule('account.kv.maxValueSize', kv.maxValueSize),
     quantityRule('account.kv.maxBytes', kv.maxBytes),

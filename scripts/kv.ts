@@ -83,15 +83,28 @@ const statusLine = (s: StreamStatus): string =>
 
 function printReport(report: PromotionReport, out: (line: string) => void): void {
   const home = report.origin.site;
-  out(`${report.origin.stream} is the origin in ${home}: ${report.origin.messages} messages, revisions 1..${report.origin.lastSeq}`);
-  out(`recovered everything the ${home} mirror had, through old revision ${report.recoveredThrough}; copied messages were renumbered`);
+  const kv = report.fleet.account.kv;
+  if (report.method === 'in-place') {
+    out(`${report.origin.stream} is the origin in ${home}, promoted in place: ${report.origin.messages} messages, every revision kept (last ${report.origin.lastSeq})`);
+  } else {
+    out(`${report.origin.stream} is the origin in ${home}: ${report.origin.messages} messages, revisions 1..${report.origin.lastSeq}`);
+    out(`recovered everything the ${home} mirror had, through old revision ${report.recoveredThrough}; copied messages were renumbered`);
+  }
   if (report.deleted.length) out(`deleted: ${report.deleted.join(', ')}`);
   for (const m of report.mirrors) out(`mirror ${m.stream} in ${m.site}: ${m.action}${m.reason ? ` (${m.reason})` : ''}`);
   out('');
   out('next (docs/kv-failover.md):');
-  out(`  1. set account.kv.homeSite to '${home}' in config/fleet.ts and commit it`);
-  out('  2. deploy every reachable site stack (npm run deploy -- nats-<site>): accounts and provisioning Jobs follow the new layout');
-  out('  3. restart the Harmony agents (revisions changed: watchers and compare-and-set must start over)');
+  out(
+    kv.originStream
+      ? `  1. in config/fleet.ts set account.kv.homeSite to '${home}' and account.kv.originStream to '${kv.originStream}', and commit`
+      : `  1. set account.kv.homeSite to '${home}' in config/fleet.ts and commit it`,
+  );
+  out('  2. deploy every reachable site stack (npm run deploy -- nats-<site>): accounts, agents\' read settings and provisioning follow the new layout');
+  out(
+    report.method === 'in-place'
+      ? `  3. restart the Harmony agents so they re-read their settings (ConfigMap harmony-agent-kv): the origin is ${report.origin.stream} by name now; revisions did not change`
+      : '  3. restart the Harmony agents (revisions changed: watchers and compare-and-set must start over)',
+  );
   const pending = report.mirrors.filter((m) => m.action === 'pending').map((m) => m.site);
   if (pending.length) out(`  4. when ${pending.join(', ')} is back: deploy its stack (or npm run kv -- provision --site <site>) to mirror the bucket back`);
 }

@@ -1,7 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
 import type { BucketPlacement } from '../nats/kv-placement';
+import { bucketName } from '../defaults';
 import { bucketStreamNames, kvLayout } from '../nats/kv-placement';
+import { kvStream } from '../nats/permissions';
+import { atLeast, parseVersion } from '../nats/versions';
 import type { StreamConfigJson } from './stream-configs';
 import { bucketStreams, mirrorStreamConfig, originStreamConfig } from './stream-configs';
 import { differingFields } from './provision';
@@ -213,6 +216,20 @@ export async function bucketStatus(nc: NatsConnection, fleet: Fleet, timeoutMs =
   return out;
 }
 
+export type PromotionMethod = 'in-place' | 'copy';
+
+/**
+ * Servers from 2.12 on turn a mirror into a regular stream once its origin
+ * is gone (measured on 2.15.1: delete the origin, update the mirror with the
+ * origin's subjects and no `mirror`; every sequence is kept and the next put
+ * gets the next revision). Older ones refuse ("stream mirror configuration
+ * can not be updated") and need the copy.
+ */
+export const promotesInPlace = (serverVersion: string): boolean => {
+  const version = parseVersion(serverVersion.replace(/^v/, '').split('-')[0]);
+  return version !== undefined && atLeast(version, '2.12.0');
+};
+
 export interface PromoteOptions {
   /** The fleet as deployed now: its home site is the one that was lost. */
   readonly fleet: Fleet;
@@ -228,6 +245,11 @@ export interface PromoteOptions {
   readonly timeoutMs?: number;
   /** Progress lines. @default silent */
   readonly log?: (line: string) => void;
+  /**
+   * How to promote.
+   * @default in-place when the connected server supports it (promotesInPlace), else copy
+   */
+  readonly method?: PromotionMethod;
 }
 
 export interface MirrorOutcome {
@@ -243,10 +265,16 @@ export interface MirrorOutcome {
 }
 
 export interface PromotionReport {
-  /** The fleet to deploy from now on: `account.kv.homeSite` is the promoted site. */
+  /**
+   * `in-place`: the mirror itself became the origin, every revision kept,
+   * under the mirror's name (`account.kv.originStream`). `copy`: a new
+   * `KV_<bucket>` copied from the mirror, revisions renumbered.
+   */
+  readonly method: PromotionMethod;
+  /** The fleet to deploy from now on: `account.kv.homeSite` is the promoted site (and `originStream` after in-place). */
   readonly fleet: Fleet;
   readonly origin: { readonly stream: string; readonly site: string; readonly messages: number; readonly lastSeq: number };
-  /** Messages copied from the promoted mirror (the new origin's revisions 1..copied). */
+  /** Messages copied from the promoted mirror (the new origin's revisions 1..copied); 0 in place. */
   readonly copied: number;
   /** The last sequence (revision) the promoted mirror had from the old origin: what was recovered. */
   readonly recoveredThrough: number;
@@ -261,9 +289,20 @@ export interface PromotionReport {
  */
 export async function promoteMirror(nc: NatsConnection, options: PromoteOptions): Promise<PromotionReport> {
   const { fleet, site } = options;
+  if (!fleet.sites.some((s) => s.name === site)) throw new Error(`unknown site "${site}"; the fleet has ${fleet.sites.map((s) => s.name).join(', ')}`);
+  if (site === fleet.account.kv.homeSite && !options.force) throw new Error(`${site} is already the fleet's home site: nothing to promote`);
+  const method = options.method ?? (promotesInPlace(nc.info?.version ?? '0.0.0') ? 'in-place' : 'copy');
+  return method === 'in-place' ? promoteInPlace(nc, options) : promoteByCopy(nc, options);
+}
+
+/** The copy path (servers before 2.12): a new `KV_<bucket>` sourced from the mirror. */
+async function promoteByCopy(nc: NatsConnection, options: PromoteOptions): Promise<PromotionReport> {
+  const { fleet, site } = options;
   const log = options.log ?? (() => undefined);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  if (!fleet.sites.some((s) => s.name === site)) throw new Error(`unknown site "${site}"; the fleet has ${fleet.sites.map((s) => s.name).join(', ')}`);
+  if (fleet.account.kv.originStream !== undefined && fleet.account.kv.originStream !== kvStream(bucketName(fleet.account.kv))) {
+    throw new Error(`the origin is ${fleet.account.kv.originStream} (an in-place promotion): promote in place again (nats-server 2.12+), the copy path rebuilds only ${kvStream(bucketName(fleet.account.kv))}`);
+  }
   const promoted = promotedFleet(fleet, site);
   const { origin, mirrors: mirrorNames, staging } = bucketStreamNames(fleet);
   const mirror = mirrorNames.get(site)!;
@@ -292,19 +331,7 @@ export async function promoteMirror(nc: NatsConnection, options: PromoteOptions)
     if (!names.has(mirror)) throw new Error(`${mirror} (the mirror in ${site}) does not exist: nothing to promote from`);
     const own = await streamInfo(nc, mirror, deadline);
     recoveredThrough = own.state.last_seq;
-    for (const [other, stream] of mirrorNames) {
-      if (other === site || !names.has(stream)) continue;
-      try {
-        const info = await jsApi<StreamInfo>(nc, `STREAM.INFO.${stream}`);
-        if (info.config.mirror?.name === origin && info.state.last_seq > own.state.last_seq && !options.force) {
-          throw new Error(
-            `the mirror in ${other} holds revisions up to ${info.state.last_seq}, the one in ${site} only up to ${own.state.last_seq}: promote ${other} instead (or --force and lose ${info.state.last_seq - own.state.last_seq} revisions)`,
-          );
-        }
-      } catch (e) {
-        if (!isOffline(e) && !isTransient(e)) throw e;
-      }
-    }
+    await checkFurthest(nc, fleet, site, origin, own, options.force);
     log(`${mirror}: ${own.state.messages} messages up to revision ${own.state.last_seq} (origin ${originOffline ? 'offline' : 'missing'})`);
 
     // 2. Stage its messages in a stream that does not mirror the origin by name.
@@ -380,9 +407,107 @@ export async function promoteMirror(nc: NatsConnection, options: PromoteOptions)
 
   const final = await streamInfo(nc, origin, deadline);
   return {
+    method: 'copy',
     fleet: promoted,
     origin: { stream: origin, site, messages: final.state.messages, lastSeq: final.state.last_seq },
     copied: final.state.last_seq,
+    recoveredThrough,
+    deleted,
+    mirrors: outcomes,
+  };
+}
+
+/** Refuses to promote a mirror that is behind another reachable one (it would lose their extra revisions). */
+async function checkFurthest(nc: NatsConnection, fleet: Fleet, site: string, origin: string, own: StreamInfo, force: boolean | undefined): Promise<void> {
+  const { mirrors } = bucketStreamNames(fleet);
+  const names = await streamNames(nc);
+  for (const [other, stream] of mirrors) {
+    if (other === site || !names.has(stream) || stream === origin) continue;
+    try {
+      const info = await jsApi<StreamInfo>(nc, `STREAM.INFO.${stream}`);
+      if (info.config.mirror?.name === origin && info.state.last_seq > own.state.last_seq && !force) {
+        throw new Error(
+          `the mirror in ${other} holds revisions up to ${info.state.last_seq}, the one in ${site} only up to ${own.state.last_seq}: promote ${other} instead (or --force and lose ${info.state.last_seq - own.state.last_seq} revisions)`,
+        );
+      }
+    } catch (e) {
+      if (!isOffline(e) && !isTransient(e)) throw e;
+    }
+  }
+}
+
+/**
+ * The in-place path (2.12+): delete the lost origin, then turn the mirror
+ * into the origin by a stream update (its subjects, no `mirror`), then scale
+ * it to the bucket's replicas, then re-point the other mirrors at it. Every
+ * revision is kept; the origin's name is the mirror's from now on
+ * (`account.kv.originStream`). Resumable: each step checks what is done.
+ */
+async function promoteInPlace(nc: NatsConnection, options: PromoteOptions): Promise<PromotionReport> {
+  const { fleet, site } = options;
+  const log = options.log ?? (() => undefined);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const layout = kvLayout(fleet);
+  const origin = layout.origin.stream;
+  const mirror = bucketStreamNames(fleet).mirrors.get(site)!;
+  const promoted: Fleet = { ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, homeSite: site, originStream: mirror } } };
+  const target = originStreamConfig(promoted);
+  const deleted: string[] = [];
+
+  const names = await streamNames(nc, deadline);
+  if (!names.has(mirror)) throw new Error(`${mirror} (the mirror in ${site}) does not exist: nothing to promote from`);
+  let own = await streamInfo(nc, mirror, deadline);
+  const recoveredThrough = own.state.last_seq;
+  if (own.config.mirror) {
+    if (names.has(origin)) {
+      let online: StreamInfo | undefined;
+      try {
+        online = await jsApi<StreamInfo>(nc, `STREAM.INFO.${origin}`);
+      } catch (e) {
+        if (!isOffline(e) && !isTransient(e)) throw e;
+      }
+      if (online && !options.force) {
+        throw new Error(`${origin} is online in ${online.cluster?.name ?? 'an unknown cluster'}: promotion is for when the home site is lost (--force promotes anyway: writes the current origin has and the mirror lacks are lost)`);
+      }
+    }
+    await checkFurthest(nc, fleet, site, origin, own, options.force);
+    log(`${mirror}: ${own.state.messages} messages up to revision ${own.state.last_seq}`);
+    // 1. The lost origin goes: the meta leader drops its assignment while its peers are down.
+    if (names.has(origin)) {
+      await deleteStream(nc, origin, deadline);
+      deleted.push(origin);
+      log(`deleted the old ${origin}`);
+    }
+    // 2. The mirror becomes the origin, at its own replica count first (a scale-up is its own step).
+    await retrying(`promote ${mirror}`, deadline, () => jsApi(nc, `STREAM.UPDATE.${mirror}`, { ...target, num_replicas: own.config.num_replicas }));
+    log(`${mirror} is the origin in ${site}: revisions kept, writes accepted`);
+    own = await streamInfo(nc, mirror, deadline);
+  }
+  // 3. The bucket's replicas.
+  if (own.config.num_replicas !== target.num_replicas || differingFields(target, own.config as unknown as Record<string, unknown>).length > 0) {
+    await retrying(`scale ${mirror}`, deadline, () => jsApi(nc, `STREAM.UPDATE.${mirror}`, target));
+    log(`${mirror}: ${target.num_replicas} replicas`);
+  }
+  // 4. Every other mirror follows the new origin (a mirror's source cannot be changed: recreate it).
+  const outcomes: MirrorOutcome[] = [];
+  for (const placement of kvLayout(promoted).mirrors) {
+    let current: StreamInfo | undefined;
+    if ((await streamNames(nc, deadline)).has(placement.stream)) {
+      try {
+        current = await jsApi<StreamInfo>(nc, `STREAM.INFO.${placement.stream}`);
+      } catch (e) {
+        if (!isOffline(e) && !isTransient(e)) throw e;
+      }
+    }
+    const follows = current?.config.mirror?.name === mirror;
+    outcomes.push(await remirror(nc, promoted, placement, !follows, deadline, log));
+  }
+  const final = await streamInfo(nc, mirror, deadline);
+  return {
+    method: 'in-place',
+    fleet: promoted,
+    origin: { stream: mirror, site, messages: final.state.messages, lastSeq: final.state.last_seq },
+    copied: 0,
     recoveredThrough,
     deleted,
     mirrors: outcomes,

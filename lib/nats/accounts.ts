@@ -3,7 +3,7 @@ import type { Fleet } from '../../config/types';
 import { accountName, bucketName } from '../defaults';
 import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
-import { bucketStreamNames } from './kv-placement';
+import { bucketStreamNames, originCandidates } from './kv-placement';
 import type { Permissions } from './permissions';
 import { agentPermissions, kvAdminPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
@@ -19,12 +19,13 @@ export const BUILTIN_IDENTITIES = ['agent', 'provisioner', 'monitor', 'kv-admin'
 /** Every identity of the HARMONY account with its permissions, sorted by name. */
 export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissions> {
   const bucket = bucketName(fleet.account.kv);
-  const streams = bucketStreamNames(fleet);
+  // Every name the bucket's streams can have, whichever site is home and however it was promoted.
+  const names = originCandidates(fleet);
   const entries: [string, Permissions][] = [
-    ['agent', agentPermissions(bucket, [...streams.mirrors.values()])],
-    ['provisioner', provisionerPermissions([streams.origin, ...streams.mirrors.values()])],
+    ['agent', agentPermissions(bucket, names)],
+    ['provisioner', provisionerPermissions(names)],
     ['monitor', monitorPermissions()],
-    ['kv-admin', kvAdminPermissions([streams.origin, ...streams.mirrors.values(), streams.staging])],
+    ['kv-admin', kvAdminPermissions([...names, bucketStreamNames(fleet).staging])],
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: s.subscribe }]),
   ];
   // Plain code-unit order: stable everywhere, and no ICU collator to load at synth.

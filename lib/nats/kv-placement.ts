@@ -38,7 +38,7 @@ export function kvLayout(fleet: Fleet): KvLayout {
       return { bucket: name, stream: kvStream(name), site: s.name, replicas: mirrorReplicas(kv) };
     });
   return {
-    origin: { bucket, stream: kvStream(bucket), site: kv.homeSite, replicas: bucketReplicas(kv) },
+    origin: { bucket, stream: originStreamName(fleet), site: kv.homeSite, replicas: bucketReplicas(kv) },
     mirrors,
     history: bucketHistory(kv),
     maxBytes: bytes(kv.maxBytes),
@@ -47,6 +47,15 @@ export function kvLayout(fleet: Fleet): KvLayout {
 }
 
 export const mirrorBucket = (bucket: string, site: string): string => `${bucket}_${site}`;
+
+/** The origin's stream: `KV_<bucket>`, or the promoted mirror's name after an in-place promotion. */
+export const originStreamName = (fleet: Fleet): string => fleet.account.kv.originStream ?? kvStream(bucketName(fleet.account.kv));
+
+/** Every name the origin may have: `KV_<bucket>` and, after an in-place promotion, any site's mirror name. */
+export const originCandidates = (fleet: Fleet): string[] => {
+  const bucket = bucketName(fleet.account.kv);
+  return [kvStream(bucket), ...fleet.sites.map((s) => kvStream(mirrorBucket(bucket, s.name)))];
+};
 
 /** The stream promotion copies a mirror into before it becomes the origin (docs/kv-failover.md). */
 export const stagingStream = (bucket: string): string => `PROMOTE_${kvStream(bucket)}`;
@@ -57,9 +66,10 @@ export const stagingStream = (bucket: string): string => `PROMOTE_${kvStream(buc
  * from these, so promoting a mirror needs no change to the accounts.
  */
 export function bucketStreamNames(fleet: Fleet): { readonly origin: string; readonly mirrors: ReadonlyMap<string, string>; readonly staging: string } {
+  // The staging stream belongs to the copy promotion, which always rebuilds KV_<bucket>.
   const bucket = bucketName(fleet.account.kv);
   return {
-    origin: kvStream(bucket),
+    origin: originStreamName(fleet),
     mirrors: new Map(fleet.sites.map((s) => [s.name, kvStream(mirrorBucket(bucket, s.name))])),
     staging: stagingStream(bucket),
   };

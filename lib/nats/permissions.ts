@@ -13,28 +13,33 @@ export const kvStream = (bucket: string): string => `KV_${bucket}`;
  * ADR 019 asked for `$JS.API.STREAM.>` and `$JS.API.CONSUMER.>`, which let
  * the agent delete or snapshot the bucket and read every other stream; these
  * subjects are what a KV client sends for put/get/watch/keys/delete
- * (DESIGN.md, checked against nats-server 2.9 in test/e2e).
+ * (DESIGN.md, checked against real nats-server in test/e2e).
+ *
+ * `streams` are every name the bucket's data can live under: the origin's
+ * default name and each site's mirror name. The agent reads its own site's
+ * mirror by its own name (reads survive restarts during an outage,
+ * lib/kv/agent-read.ts), and after an in-place promotion a mirror's name is
+ * the origin's: so the same rights on each, and promotion never changes the
+ * accounts.
+ * @default streams just `KV_<bucket>`
  */
-export function agentPermissions(bucket: string, mirrors: readonly string[] = []): Permissions {
-  const stream = kvStream(bucket);
+export function agentPermissions(bucket: string, streams: readonly string[] = [kvStream(bucket)]): Permissions {
   return {
     publish: [
       `$KV.${bucket}.>`,
       '$JS.API.INFO',
-      `$JS.API.STREAM.INFO.${stream}`,
-      `$JS.API.STREAM.MSG.GET.${stream}`,
-      `$JS.API.DIRECT.GET.${stream}`,
-      `$JS.API.DIRECT.GET.${stream}.>`,
-      // 2.9 servers take both the legacy ephemeral form and the named/filtered form.
-      `$JS.API.CONSUMER.CREATE.${stream}`,
-      `$JS.API.CONSUMER.CREATE.${stream}.>`,
-      `$JS.API.CONSUMER.INFO.${stream}.*`,
-      `$JS.API.CONSUMER.DELETE.${stream}.*`,
-      `$JS.FC.${stream}.>`,
-      // Direct gets on each site's mirror by its own name: a mirror answers
-      // those whether or not it has heard from the origin since it started,
-      // so reads survive restarts while the home site is down (lib/kv/agent-read.ts).
-      ...mirrors.flatMap((m) => [`$JS.API.DIRECT.GET.${m}`, `$JS.API.DIRECT.GET.${m}.>`]),
+      ...streams.flatMap((stream) => [
+        `$JS.API.STREAM.INFO.${stream}`,
+        `$JS.API.STREAM.MSG.GET.${stream}`,
+        `$JS.API.DIRECT.GET.${stream}`,
+        `$JS.API.DIRECT.GET.${stream}.>`,
+        // Older servers take the legacy ephemeral form, newer the named/filtered form.
+        `$JS.API.CONSUMER.CREATE.${stream}`,
+        `$JS.API.CONSUMER.CREATE.${stream}.>`,
+        `$JS.API.CONSUMER.INFO.${stream}.*`,
+        `$JS.API.CONSUMER.DELETE.${stream}.*`,
+        `$JS.FC.${stream}.>`,
+      ]),
     ],
     subscribe: ['_INBOX.>'],
   };

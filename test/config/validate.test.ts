@@ -139,6 +139,13 @@ describe('validateFleet', () => {
     test('an unknown home site', () => expect(problems(withKv({ homeSite: 'site-9' }))).toContainEqual('account.kv.homeSite is "site-9": no site has that name; use one of "site-1", "site-2", "site-3"'));
     test('more replicas than the home site has servers', () => expect(problems(withKv({ replicas: 4 }))).toContainEqual(expect.stringMatching(/account\.kv\.replicas is 4: must be 1 to the home site's node count \(3\)/)));
     test('history out of range', () => expect(problems(withKv({ history: 100 }))).toContainEqual(expect.stringMatching(/account\.kv\.history is 100/)));
+    test('the origin stream is KV_<bucket>, or the home site\'s mirror name after an in-place promotion', () => {
+      expect(problems(withKv({ originStream: 'KV_HARMONY' }))).toEqual([]);
+      expect(problems(withKv({ homeSite: 'site-2', originStream: 'KV_HARMONY_site-2' }))).toEqual([]);
+      expect(problems(withKv({ originStream: 'KV_HARMONY_site-2' }))).toEqual([
+        'account.kv.originStream is "KV_HARMONY_site-2": the origin is KV_HARMONY, or after an in-place promotion KV_HARMONY_site-1 (the promoted mirror of the home site); set what `npm run kv -- promote` printed, or remove it',
+      ]);
+    });
     test('a malformed bucket name', () => expect(problems(withKv({ bucket: 'harmony.kv' }))).toContainEqual(expect.stringMatching(/account\.kv\.bucket is "harmony\.kv"/)));
     test('the bucket and its mirrors must fit the account file limit', () =>
       expect(problems(withAccount({ jetstream: { ...exampleFleet.account.jetstream, maxFile: '4Gi' } }))).toContainEqual(

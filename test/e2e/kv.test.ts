@@ -3,7 +3,8 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
 import { connectWithSeed } from '../../lib/kv/connect';
-import { promoteMirror, streamInfo } from '../../lib/kv/promote';
+import { agentReadSettings, readKey } from '../../lib/kv/agent-read';
+import { promoteMirror, promotesInPlace, streamInfo } from '../../lib/kv/promote';
 import { provisionBucket } from '../../lib/kv/provision';
 import { currentKey } from '../../lib/secrets/material';
 import { e2eFleet, useSupercluster } from './harness';
@@ -69,8 +70,8 @@ function connections(sc: ReturnType<typeof useSupercluster>) {
 }
 
 /** Mirrors (as the monitor sees them) have every message the origin has. */
-async function mirrorsCaughtUp(monitor: NatsConnection, mirrors: readonly string[], ms = 15_000): Promise<number> {
-  const { last_seq } = (await streamInfo(monitor, ORIGIN)).state;
+async function mirrorsCaughtUp(monitor: NatsConnection, mirrors: readonly string[], ms = 15_000, origin = ORIGIN): Promise<number> {
+  const { last_seq } = (await streamInfo(monitor, origin)).state;
   await waitUntil(`${mirrors.join(', ')} to reach revision ${last_seq}`, ms, async () =>
     (await Promise.all(mirrors.map((m) => streamInfo(monitor, m)))).every((i) => i.state.last_seq === last_seq),
   );
@@ -191,7 +192,11 @@ describe('HARMONY KV: promoting the site-2 mirror after losing site-1 (nats-serv
   const sc = useSupercluster({ fleet: promotionFleet });
   const as = connections(sc);
 
-  test('promote a mirror, write to the new origin, bring site-1 back with empty storage: it catches up', async () => {
+  /** The bucket as an agent opens it from the fleet's read settings: the origin's stream by name (it changes with an in-place promotion). */
+  const openBucket = (nc: NatsConnection, fleet: Fleet, site: string) =>
+    new Kvm(nc).open('HARMONY', { allow_direct: true, streamName: agentReadSettings(fleet, site).originStream });
+
+  test('promote a mirror (in place where the server can, else by copy), read and write through it with a real client, bring site-1 back empty: it catches up', async () => {
     await provisionBucket(await as('provisioner', 'site-1'), sc.cluster.fleet);
     const kv1 = await new Kvm(await as('agent', 'site-1')).open('HARMONY', { allow_direct: true });
     const expected = new Map<string, string | null>();
@@ -199,6 +204,7 @@ describe('HARMONY KV: promoting the site-2 mirror after losing site-1 (nats-serv
     for (let i = 0; i < 30; i += 2) await kv1.put(`p.${i}`, `v2-${i}`);
     await kv1.delete('p.1');
     for (let i = 0; i < 30; i++) expected.set(`p.${i}`, i === 1 ? null : `${i % 2 === 0 ? 'v2' : 'v1'}-${i}`);
+    const revisionBefore = (await kv1.get('p.0'))!.revision;
     const monitor = await as('monitor', 'site-2');
     const before = await mirrorsCaughtUp(monitor, [mirrorOf('site-2'), mirrorOf('site-3')]);
 
@@ -207,34 +213,48 @@ describe('HARMONY KV: promoting the site-2 mirror after losing site-1 (nats-serv
 
     const admin = await as('kv-admin', 'site-2');
     const report = await promoteMirror(admin, { fleet: sc.cluster.fleet, site: 'site-2', timeoutMs: 45_000 });
+    const inPlace = promotesInPlace(admin.info!.version);
+    expect(report.method).toBe(inPlace ? 'in-place' : 'copy');
     expect(report.fleet.account.kv.homeSite).toBe('site-2');
     expect(report.recoveredThrough).toBe(before);
-    expect(report.origin).toMatchObject({ stream: ORIGIN, site: 'site-2' });
-    expect(report.deleted).toEqual([mirrorOf('site-2'), ORIGIN, `PROMOTE_${ORIGIN}`]);
+    const newOrigin = inPlace ? mirrorOf('site-2') : ORIGIN;
+    expect(report.fleet.account.kv.originStream).toBe(inPlace ? mirrorOf('site-2') : undefined);
+    expect(report.origin).toMatchObject({ stream: newOrigin, site: 'site-2' });
+    expect(report.deleted).toEqual(inPlace ? [ORIGIN] : [mirrorOf('site-2'), ORIGIN, `PROMOTE_${ORIGIN}`]);
     expect(report.mirrors).toEqual([
       expect.objectContaining({ site: 'site-1', stream: mirrorOf('site-1'), action: 'pending' }),
       { site: 'site-3', stream: mirrorOf('site-3'), action: 'recreated' },
     ]);
-    const origin = await streamInfo(monitor, ORIGIN);
+    const origin = await streamInfo(monitor, newOrigin);
     expect(origin.cluster?.name).toBe('site-2');
     expect(origin.config).toMatchObject({ subjects: ['$KV.HARMONY.>'], placement: { cluster: 'site-2' }, num_replicas: 3 });
+    expect(origin.config.mirror).toBeUndefined();
     expect(origin.config.sources ?? []).toEqual([]);
+    // In place, every revision is kept: the same key has the same revision; the copy renumbers.
+    if (inPlace) expect(origin.state.last_seq).toBe(before);
 
-    // Reads at site-2 come from the new origin with the last values, the delete included.
+    // A real client, bound as the fleet's read settings say, reads every last value (the delete included) ...
     const agent2 = await as('agent', 'site-2');
-    const kv2 = await new Kvm(agent2).open('HARMONY', { allow_direct: true });
+    const kv2 = await openBucket(agent2, report.fleet, 'site-2');
     for (const [key, value] of expected) {
       const entry = await kv2.get(key);
       if (value === null) expect(entry?.operation).toBe('DEL');
       else expect(entry?.string()).toBe(value);
     }
-    expect((await directGet(agent2, 'p.0')).stream).toBe(ORIGIN);
-
-    // Writes go to the new origin.
+    if (inPlace) expect((await kv2.get('p.0'))!.revision).toBe(revisionBefore);
+    expect((await readKey(agent2, agentReadSettings(report.fleet, 'site-2'), 'p.0'))?.stream).toBe(newOrigin);
+    // ... lists the keys (a consumer on the origin by its name) ...
+    const keys: string[] = [];
+    for await (const k of await kv2.keys()) keys.push(k);
+    expect(keys.sort()).toEqual([...expected.keys()].filter((k) => expected.get(k) !== null).sort());
+    // ... and writes: the next revision follows the last one kept (in place) or copied.
     const revision = await kv2.put('p.0', 'after-promotion');
-    expect(revision).toBeGreaterThan(report.copied);
+    expect(revision).toBe((inPlace ? before : report.copied) + 1);
     await kv2.put('p.new', 'written-at-site-2');
     expected.set('p.0', 'after-promotion').set('p.new', 'written-at-site-2');
+    // Site-3's agent reads the write from its own mirror, which now follows the new origin.
+    const agent3 = await as('agent', 'site-3');
+    await waitUntil('site-3 to read the write made at site-2', 15_000, async () => (await readKey(agent3, agentReadSettings(report.fleet, 'site-3'), 'p.new'))?.stream === mirrorOf('site-3'));
 
     // A rerun finds the promotion done and changes nothing.
     const again = await promoteMirror(admin, { fleet: sc.cluster.fleet, site: 'site-2', timeoutMs: 15_000 });
@@ -246,19 +266,17 @@ describe('HARMONY KV: promoting the site-2 mirror after losing site-1 (nats-serv
     await sc.cluster.waitReady(45_000);
     const created = await provisionBucket(admin, report.fleet, ['site-1']);
     expect([...created]).toEqual([[mirrorOf('site-1'), 'created']]);
-    const last = await mirrorsCaughtUp(monitor, [mirrorOf('site-1'), mirrorOf('site-3')], 30_000);
+    const last = await mirrorsCaughtUp(monitor, [mirrorOf('site-1'), mirrorOf('site-3')], 30_000, newOrigin);
     expect(last).toBe(revision + 1);
 
     // Proof it caught up: with site-2 and site-3 gone too, site-1's mirror alone serves every value.
     await sc.cluster.stopSite('site-2');
     await sc.cluster.stopSite('site-3');
     const agent1 = await as('agent', 'site-1');
-    const kvBack = await new Kvm(agent1).open('HARMONY', { allow_direct: true });
     for (const [key, value] of expected) {
-      const entry = await kvBack.get(key);
-      if (value === null) expect(entry?.operation).toBe('DEL');
-      else expect(entry?.string()).toBe(value);
+      const entry = await readKey(agent1, agentReadSettings(report.fleet, 'site-1'), key);
+      expect(entry === null ? null : new TextDecoder().decode(entry.value)).toBe(value);
     }
-    expect(await directGet(agent1, 'p.new')).toEqual({ stream: mirrorOf('site-1'), seq: last, value: 'written-at-site-2' });
+    expect(await readKey(agent1, agentReadSettings(report.fleet, 'site-1'), 'p.new')).toMatchObject({ stream: mirrorOf('site-1'), revision: last });
   }, 150_000);
 });

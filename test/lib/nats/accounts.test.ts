@@ -17,25 +17,27 @@ describe('accounts', () => {
     const users = doc.accounts.HARMONY.users;
     expect(users).toHaveLength(4);
     const agent = users.find((u: any) => u.nkey === exampleIdentities.agent[0]);
-    // Written out, not recomputed: this is the agent's whole reach.
+    // Written out, not recomputed: this is the agent's whole reach. The same
+    // KV data operations on the origin's name and on each site's mirror name
+    // (local reads, and the origin's name after an in-place promotion).
+    const dataOps = (stream: string) => [
+      `$JS.API.STREAM.INFO.${stream}`,
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}`,
+      `$JS.API.DIRECT.GET.${stream}.>`,
+      `$JS.API.CONSUMER.CREATE.${stream}`,
+      `$JS.API.CONSUMER.CREATE.${stream}.>`,
+      `$JS.API.CONSUMER.INFO.${stream}.*`,
+      `$JS.API.CONSUMER.DELETE.${stream}.*`,
+      `$JS.FC.${stream}.>`,
+    ];
     expect(agent.permissions.publish.allow).toEqual([
       '$KV.HARMONY.>',
       '$JS.API.INFO',
-      '$JS.API.STREAM.INFO.KV_HARMONY',
-      '$JS.API.STREAM.MSG.GET.KV_HARMONY',
-      '$JS.API.DIRECT.GET.KV_HARMONY',
-      '$JS.API.DIRECT.GET.KV_HARMONY.>',
-      '$JS.API.CONSUMER.CREATE.KV_HARMONY',
-      '$JS.API.CONSUMER.CREATE.KV_HARMONY.>',
-      '$JS.API.CONSUMER.INFO.KV_HARMONY.*',
-      '$JS.API.CONSUMER.DELETE.KV_HARMONY.*',
-      '$JS.FC.KV_HARMONY.>',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-1',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-1.>',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-2',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-2.>',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-3',
-      '$JS.API.DIRECT.GET.KV_HARMONY_site-3.>',
+      ...dataOps('KV_HARMONY'),
+      ...dataOps('KV_HARMONY_site-1'),
+      ...dataOps('KV_HARMONY_site-2'),
+      ...dataOps('KV_HARMONY_site-3'),
     ]);
     expect(agent.permissions.subscribe.allow).toEqual(['_INBOX.>']);
   });
