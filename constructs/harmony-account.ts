@@ -4,6 +4,7 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Construct } from 'constructs';
 import type { KvReadSettings } from '../lib/kv/agent-read';
 import { SECRETS } from '../lib/nats/helm-values';
+import type { SiteRevisions } from '../lib/secrets/revisions';
 
 export interface HarmonyAccountProps {
   /** Namespace of the NATS release, where the accounts Secret is mounted. */
@@ -12,10 +13,12 @@ export interface HarmonyAccountProps {
   readonly accounts: { readonly text: string; readonly checksum: string };
   /** Namespace the Harmony agent runs in; it gets the agent's seed. */
   readonly agentNamespace: string;
-  /** The agent's nkey seed, a sensitive Terraform expression. */
+  /** The agent's nkey seed, an ephemeral Terraform expression. */
   readonly agentSeed: string;
   /** The provisioning identity's seed, for the in-cluster job that provisions the bucket. */
   readonly provisionerSeed: string;
+  /** Revisions of the seed Secrets: a new one makes Terraform write the (write-only) value again. */
+  readonly revisions: SiteRevisions;
   /** How the agent in this site reads the bucket (lib/kv/agent-read.ts): handed to it as a ConfigMap. */
   readonly agentKvSettings: KvReadSettings;
 }
@@ -52,7 +55,9 @@ export class HarmonyAccount extends Construct {
     const agentNamespace = new NamespaceV1(this, 'agent-namespace', { metadata: { name: props.agentNamespace } });
     this.agentSecret = new SecretV1(this, 'agent-seed', {
       metadata: { name: AGENT_SECRET, namespace: agentNamespace.metadata.name },
-      data: { 'agent.nk': props.agentSeed },
+      // Write-only: the seed is in neither the state nor a saved plan.
+      dataWo: { 'agent.nk': props.agentSeed },
+      dataWoRevision: props.revisions[AGENT_SECRET],
     });
     // Public: bucket and stream names. The agent reads its own site's stream first (reads survive restarts during an outage).
     this.agentKvConfig = new ConfigMapV1(this, 'agent-kv', {
@@ -62,7 +67,8 @@ export class HarmonyAccount extends Construct {
     // Beside the servers, not in the agent's namespace: only the provisioning job mounts it.
     this.provisionerSecret = new SecretV1(this, 'provisioner-seed', {
       metadata: { name: PROVISIONER_SECRET.name, namespace: props.natsNamespace },
-      data: { [PROVISIONER_SECRET.key]: props.provisionerSeed },
+      dataWo: { [PROVISIONER_SECRET.key]: props.provisionerSeed },
+      dataWoRevision: props.revisions[PROVISIONER_SECRET.name],
     });
   }
 }

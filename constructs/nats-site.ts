@@ -40,7 +40,7 @@ export class NatsSite extends Construct {
     super(scope, id);
     const ns = new NamespaceV1(this, 'namespace', { metadata: { name: siteNamespace(props.site) } });
     this.namespace = ns.metadata.name;
-    const secrets = new SiteSecrets(this, 'secrets', { namespace: this.namespace, values: props.secrets });
+    const secrets = new SiteSecrets(this, 'secrets', { namespace: this.namespace, values: props.secrets, revisions: props.revisions });
     this.values = siteHelmValues(props.fleet, props.site, props.revisions);
     this.release = new Release(this, 'release', {
       name: RELEASE_NAME,

@@ -16,9 +16,11 @@ export class Guardrails implements IAspect {
   visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
     const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c] as const));
-    for (const block of stackBlocks(node.toTerraform())) {
+    const tf = node.toTerraform();
+    const context = { variables: tf.variable ?? {} };
+    for (const block of stackBlocks(tf)) {
       for (const rule of this.rules) {
-        for (const message of rule.check(block)) {
+        for (const message of rule.check(block, context)) {
           const target = (block.constructPath && byPath.get(block.constructPath)) || node;
           Annotations.of(target).addError(`[${rule.id}] ${message}`);
         }

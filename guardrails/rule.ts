@@ -22,10 +22,16 @@ export interface SynthBlock {
   readonly constructPath?: string;
 }
 
+/** What a rule may know about the rest of the stack. */
+export interface StackContext {
+  /** The stack's `variable` blocks by name. */
+  readonly variables: { readonly [name: string]: Json };
+}
+
 export interface GuardrailRule {
   /** Short stable id, printed with every message: `static-depends-on`. */
   readonly id: string;
   /** One line: what the rule guarantees. */
   readonly summary: string;
-  readonly check: (block: SynthBlock) => readonly string[];
+  readonly check: (block: SynthBlock, stack: StackContext) => readonly string[];
 }

@@ -62,6 +62,7 @@ export class NatsSiteStack extends TerraformStack {
       agentNamespace: agentNamespace(fleet),
       agentSeed: secrets.agentSeed,
       provisionerSeed: secrets.provisionerSeed,
+      revisions,
       agentKvSettings: agentReadSettings(fleet, site.name),
     });
     nats.dependOn(account.accountsSecret);

@@ -4,15 +4,22 @@ import type { SiteSecretValues } from '../constructs/site-secrets';
 import { SITE_TF_VARS } from '../lib/secrets/tf-vars';
 
 /**
- * Sensitive inputs of a site stack. `npm run deploy` fills them as
+ * Secret inputs of a site stack. `npm run deploy` fills them as
  * `TF_VAR_<name>` from the age-encrypted store for its process only; the
- * synthesized JSON holds only `var.<name>` references.
+ * synthesized JSON holds only `var.<name>` references. Each is `ephemeral`
+ * (Terraform >= 1.10): Terraform keeps it out of state and saved plans, and
+ * refuses it anywhere but a write-only argument or a provider (the
+ * `secrets-write-only` guardrail checks the same at synth). cdktf 0.21's
+ * TerraformVariable has no `ephemeral` prop: it is an override.
  */
 export const SITE_VARIABLES = SITE_TF_VARS;
 
 export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string; readonly provisionerSeed: string } {
-  const variable = (name: string, description: string) =>
-    new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
+  const variable = (name: string, description: string) => {
+    const v = new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description });
+    v.addOverride('ephemeral', true);
+    return v.stringValue;
+  };
   return {
     routePassword: variable(SITE_VARIABLES.routePassword, "Password of this site's cluster routes."),
     gatewayPassword: variable(SITE_VARIABLES.gatewayPassword, 'Password of the gateway links (the same on every site).'),

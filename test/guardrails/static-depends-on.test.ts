@@ -7,6 +7,7 @@ import { applyGuardrails } from '../../guardrails/guardrails';
 import type { SynthBlock } from '../../guardrails/rule';
 import { staticDependsOn } from '../../guardrails/rules/static-depends-on';
 
+const NO_VARIABLES = { variables: {} };
 const block = (body: object): SynthBlock => ({ kind: 'resource', address: 'helm_release.r', type: 'helm_release', body });
 
 describe('static-depends-on', () => {
@@ -17,11 +18,11 @@ describe('static-depends-on', () => {
     ['a data source', 'data.hcloud_image.i'],
     ['a module', 'module.nixos-anywhere_ABC'],
   ])('compliant: %s', (_, entry) => {
-    expect(staticDependsOn.check(block({ depends_on: [entry] }))).toEqual([]);
+    expect(staticDependsOn.check(block({ depends_on: [entry] }), NO_VARIABLES)).toEqual([]);
   });
 
   test('compliant: no depends_on at all', () => {
-    expect(staticDependsOn.check(block({}))).toEqual([]);
+    expect(staticDependsOn.check(block({}), NO_VARIABLES)).toEqual([]);
   });
 
   test.each([
@@ -30,13 +31,13 @@ describe('static-depends-on', () => {
     ['a variable', 'var.x'],
     ['a function call', 'one(kubernetes_secret_v1.s)'],
   ])('failing: %s', (_, entry) => {
-    expect(staticDependsOn.check(block({ depends_on: [entry] }))).toEqual([
+    expect(staticDependsOn.check(block({ depends_on: [entry] }), NO_VARIABLES)).toEqual([
       `helm_release.r: depends_on entry ${JSON.stringify(entry)} is not a static address; pass the resource to dependsOn (or dependable(resource)), never its fqn or an expression`,
     ]);
   });
 
   test('failing: a depends_on that is not a list', () => {
-    expect(staticDependsOn.check(block({ depends_on: 'kubernetes_secret_v1.s' }))).toEqual(['helm_release.r: depends_on must be a list of addresses']);
+    expect(staticDependsOn.check(block({ depends_on: 'kubernetes_secret_v1.s' }), NO_VARIABLES)).toEqual(['helm_release.r: depends_on must be a list of addresses']);
   });
 });
 

@@ -57,16 +57,35 @@ describe('NatsSiteStack', () => {
     ]);
   });
 
-  test('secrets are fed from sensitive variables only', () => {
-    for (const name of Object.values(SITE_VARIABLES)) expect(tf.variable[name]).toMatchObject({ type: 'string', sensitive: true, nullable: false });
-    expect(one(tf, 'kubernetes_secret_v1', 'nats-tls').data).toEqual({
-      'tls.crt': '${var.nats_tls_cert}',
-      'tls.key': '${var.nats_tls_key}',
-      'ca.crt': '${var.nats_ca_cert}',
-    });
-    expect(one(tf, 'kubernetes_secret_v1', 'nats-auth').data).toEqual({ 'route-password': '${var.nats_route_password}', 'gateway-password': '${var.nats_gateway_password}' });
-    expect(one(tf, 'kubernetes_secret_v1', 'harmony-agent-nkey').data).toEqual({ 'agent.nk': '${var.harmony_agent_seed}' });
-    expect(one(tf, 'kubernetes_secret_v1', 'harmony-provisioner-nkey').data).toEqual({ 'provisioner.nk': '${var.harmony_provisioner_seed}' });
+  test('secrets come from ephemeral variables into write-only arguments only, each with its revision', () => {
+    for (const name of Object.values(SITE_VARIABLES)) expect(tf.variable[name]).toMatchObject({ type: 'string', sensitive: true, ephemeral: true, nullable: false });
+    const tls = one(tf, 'kubernetes_secret_v1', 'nats-tls');
+    expect(tls.data).toBeUndefined();
+    expect(tls.data_wo).toEqual({ 'tls.crt': '${var.nats_tls_cert}', 'tls.key': '${var.nats_tls_key}', 'ca.crt': '${var.nats_ca_cert}' });
+    expect(tls.data_wo_revision).toBe(1);
+    const auth = one(tf, 'kubernetes_secret_v1', 'nats-auth');
+    expect(auth.data).toBeUndefined();
+    expect(auth.data_wo).toEqual({ 'route-password': '${var.nats_route_password}', 'gateway-password': '${var.nats_gateway_password}' });
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-agent-nkey')).toMatchObject({ data_wo: { 'agent.nk': '${var.harmony_agent_seed}' }, data_wo_revision: 1 });
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-agent-nkey').data).toBeUndefined();
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-provisioner-nkey')).toMatchObject({ data_wo: { 'provisioner.nk': '${var.harmony_provisioner_seed}' }, data_wo_revision: 1 });
+    expect(one(tf, 'kubernetes_secret_v1', 'harmony-provisioner-nkey').data).toBeUndefined();
+  });
+
+  test("each Secret's write-only revision is this site's revision of it (a bump rewrites the Secret)", () => {
+    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 2, 'harmony-provisioner-nkey': 7 };
+    const app = Testing.app();
+    const t = JSON.parse(Testing.synth(new NatsSiteStack(app, 'nats-site-1', { fleet: exampleFleet, site: exampleFleet.sites[0], identities: exampleIdentities, revisions })));
+    for (const [name, revision] of Object.entries(revisions)) expect(one(t, 'kubernetes_secret_v1', name).data_wo_revision).toBe(revision);
+  });
+
+  test('no variable reference outside a write-only argument names a secret, anywhere in the stack', () => {
+    const text = JSON.stringify(tf.resource) + JSON.stringify(tf.output ?? {});
+    const uses = [...text.matchAll(/"([\w.-]+)":"[^"]*\$\{var\.(\w+)\}/g)].map((m) => ({ key: m[1], variable: m[2] }));
+    expect(uses.length).toBeGreaterThanOrEqual(7);
+    // Every secret variable is used only as a value of a data_wo map (its keys are the Secret's keys).
+    const dataWoKeys = new Set(['tls.crt', 'tls.key', 'ca.crt', 'route-password', 'gateway-password', 'agent.nk', 'provisioner.nk']);
+    for (const use of uses) expect(dataWoKeys.has(use.key)).toBe(true);
   });
 
   test("the agent's seed lands in the agent namespace", () => {
