@@ -5,19 +5,22 @@
 #   scripts/ci-plan.sh <work-dir> <summary.md>
 #
 # Per stack: `deploy.ts check` (preconditions), then terraform init, plan and
-# show -json in cdktf.out/stacks/<stack>, each through scripts/deploy.ts so a
-# site stack gets its TF_VAR_* from secrets/nats.age for that process only.
+# show -json in cdktf.out/stacks/<stack>, each through scripts/deploy.ts
+# --placeholders: CI holds no age identity and decrypts nothing; every secret
+# variable is a placeholder (they are ephemeral and reach only write-only
+# arguments, so the plan is the same), and deploy.ts refuses anything but
+# read-only Terraform commands in that mode. Plans run with -refresh=false:
+# the read-only kubeconfigs CI gets cannot read Kubernetes Secrets.
 # A stack that is refused or fails is reported in the summary and the script
 # exits 1 after the summary is written; the other stacks are still planned.
 #
-# Needs: `npx cdktf synth` done; jq; AGE_IDENTITY_FILE (CI's age identity, a
-# recipient of secrets/nats.age); HCLOUD_TOKEN; the S3 backend's
+# Needs: `npx cdktf synth` done; jq; HCLOUD_TOKEN (a read-only token); the S3 backend's
 # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; kubeconfigs written by
 # `deploy.ts write-kubeconfigs`. Optional PLAN_SUBTITLE: a line under the title.
 #
-# Plan files and their JSON hold sensitive values (Terraform's JSON plan
-# keeps variable values; `sensitive_values` only flags them): they stay in
-# <work-dir>, are never printed or uploaded, and are removed at the end.
+# Plan files hold no secret (ephemeral variables are not saved in a plan,
+# write-only arguments neither); they stay in <work-dir> and are removed at
+# the end all the same.
 set -euo pipefail
 
 die() {
@@ -55,7 +58,7 @@ deploy=(npx ts-node --transpile-only scripts/deploy.ts)
 tf() {
   local stack="$1"
   shift
-  "${deploy[@]}" terraform "$stack" --allow-dirty -- "$@"
+  "${deploy[@]}" terraform "$stack" --allow-dirty --placeholders -- "$@"
 }
 
 mapfile -t stacks < <(jq -r '.stacks | keys[]' "$manifest")
@@ -65,12 +68,12 @@ failed=0
 for stack in "${stacks[@]}"; do
   echo "::group::plan $stack"
   rm -f "$work/$stack.json" "$work/$stack.failed" "$work/$stack.tfplan"
-  if ! reason="$("${deploy[@]}" check "$stack" --allow-dirty)"; then
+  if ! reason="$("${deploy[@]}" check "$stack" --allow-dirty --placeholders)"; then
     # deploy.ts check prints only secret-free problems on stdout.
     printf 'refused: %s\n' "${reason:-see the job log}" >"$work/$stack.failed"
   elif ! tf "$stack" init -input=false -no-color; then
     echo "terraform init failed (see the job log)" >"$work/$stack.failed"
-  elif ! tf "$stack" plan -input=false -lock=false -no-color -out="$work/$stack.tfplan"; then
+  elif ! tf "$stack" plan -input=false -lock=false -refresh=false -no-color -out="$work/$stack.tfplan"; then
     echo "terraform plan failed (see the job log)" >"$work/$stack.failed"
   elif ! tf "$stack" show -json "$work/$stack.tfplan" >"$work/$stack.json"; then
     echo "terraform show -json failed (see the job log)" >"$work/$stack.failed"

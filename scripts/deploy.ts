@@ -88,14 +88,15 @@ function run(argv: readonly string[]): number {
     });
     // Decrypting is part of the checks: a store that does not open, or has no
     // material for the site, refuses before anything runs.
-    const vars = stackVars(target, target.kind === 'site' ? readStore(identityFile) : undefined);
+    const vars = stackVars(target, target.kind !== 'site' ? undefined : args.placeholders ? 'placeholders' : readStore(identityFile));
+    const source = args.placeholders ? 'placeholders, no secret' : 'secrets/nats.age';
     const command = childCommand(args, join(REPO_ROOT, 'cdktf.out'));
     if (!command) {
       // `check`: the preconditions hold. stdout stays empty for CI.
-      say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from secrets/nats.age)`);
+      say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from ${source})`);
       return 0;
     }
-    say(`${args.command} ${args.stack}: ${Object.keys(vars).length} TF_VAR_* from secrets/nats.age for this process only`);
+    say(`${args.command} ${args.stack}: ${Object.keys(vars).length} TF_VAR_* from ${source} for this process only`);
     const r = spawnSync(command.program, [...command.args], { cwd: REPO_ROOT, env: childEnv(process.env, vars, identityFile), stdio: 'inherit' });
     if (r.error) {
       say(`cannot run ${command.program}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);

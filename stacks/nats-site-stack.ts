@@ -7,6 +7,7 @@ import { GatewayMesh } from '../constructs/gateway-mesh';
 import { HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
 import { NatsSite } from '../constructs/nats-site';
+import { PlanReader } from '../constructs/plan-reader';
 import { applyGuardrails } from '../guardrails/guardrails';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
@@ -67,6 +68,8 @@ export class NatsSiteStack extends TerraformStack {
     });
     nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
+
+    new PlanReader(this, 'plan-reader', { namespace: nats.namespace });
 
     new TerraformOutput(this, 'accounts_checksum', { value: accounts.checksum, description: 'sha256 of the accounts include; equal on every site' });
     new TerraformOutput(this, 'gateway_advertise', { value: mesh.advertise });

@@ -4,7 +4,7 @@ import type { Fleet, SiteSpec } from '../../config/types';
 import { MGMT_STACK, siteStackName } from '../stack-names';
 import { IDENTITY_ENV } from '../secrets/age';
 import type { SecretMaterial } from '../secrets/material';
-import { siteTfVars } from '../secrets/tf-vars';
+import { SITE_TF_VARS, siteTfVars } from '../secrets/tf-vars';
 
 /**
  * The pure half of `npm run deploy` / `npm run plan` (scripts/deploy.ts):
@@ -33,12 +33,24 @@ export const REFUSED_EXIT = 3;
 export type StackTarget = { readonly kind: 'mgmt'; readonly stack: string } | { readonly kind: 'site'; readonly stack: string; readonly site: SiteSpec };
 
 export type OperateCommand = 'deploy' | 'plan' | 'terraform' | 'check';
+
+/** Terraform commands that write nothing anywhere: all `--placeholders` may run. */
+export const PLACEHOLDER_COMMANDS: readonly string[] = ['init', 'plan', 'show', 'validate', 'providers', 'version'];
+
+/** What a placeholder secret holds: obviously not a secret, and never applied (`--placeholders` refuses apply). */
+export const PLACEHOLDER_VALUE = 'placeholder-not-a-secret';
 const COMMANDS: readonly OperateCommand[] = ['deploy', 'plan', 'terraform', 'check'];
 
 export interface OperateArgs {
   readonly command: OperateCommand;
   readonly stack: string;
   readonly allowDirty: boolean;
+  /**
+   * CI's plan preview: no age identity, no secret; every secret variable is
+   * a placeholder (they are ephemeral and reach only write-only arguments,
+   * so a plan is the same with them). Only read-only Terraform commands run.
+   */
+  readonly placeholders: boolean;
   /** Arguments after `--`, passed to cdktf (deploy, plan) or terraform (terraform) unchanged. */
   readonly passThrough: readonly string[];
 }
@@ -84,14 +96,24 @@ export function parseOperateArgs(fleet: Fleet, argv: readonly string[]): Operate
   const options = own.filter((a) => a.startsWith('-'));
   const positional = own.filter((a) => !a.startsWith('-'));
   for (const option of options) {
-    if (option !== '--allow-dirty') problems.push(`unknown option "${option}" (cdktf or terraform options go after a separate \`--\`)\n${USAGE}`);
+    if (option !== '--allow-dirty' && option !== '--placeholders') problems.push(`unknown option "${option}" (cdktf or terraform options go after a separate \`--\`)\n${USAGE}`);
   }
   if (positional.length === 0) problems.push(`name the stack: one of ${knownStacks(fleet).join(', ')}\n${USAGE}`);
   else if (positional.length > 1) problems.push(`one stack at a time (got ${positional.join(', ')}); DR rebuilds and deploys are per stack\n${USAGE}`);
   else if (!resolveStack(fleet, positional[0])) problems.push(unknownStack(fleet, positional[0]));
   if (command === 'terraform' && passThrough.length === 0) problems.push(`\`terraform\` needs the Terraform arguments after \`--\` (e.g. \`-- plan -input=false\`)`);
+  const placeholders = options.includes('--placeholders');
+  if (placeholders) {
+    const sub = passThrough.find((a) => !a.startsWith('-'));
+    if (command !== 'terraform' && command !== 'check') problems.push(`--placeholders is for CI's plan preview (\`terraform\` and \`check\`), never for ${command}: a deploy needs the real secrets`);
+    else if (command === 'terraform' && !PLACEHOLDER_COMMANDS.includes(sub ?? '')) {
+      problems.push(`--placeholders runs only read-only Terraform commands (${PLACEHOLDER_COMMANDS.join(', ')}), not "${sub ?? ''}": placeholder secrets must never reach a cluster`);
+    } else if (sub === 'plan' && !passThrough.includes('-refresh=false')) {
+      problems.push('--placeholders plans need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets, by design');
+    }
+  }
   if (problems.length > 0) throw new DeployRefusal(problems);
-  return { command: command as OperateCommand, stack: positional[0], allowDirty: options.includes('--allow-dirty'), passThrough };
+  return { command: command as OperateCommand, stack: positional[0], allowDirty: options.includes('--allow-dirty'), placeholders, passThrough };
 }
 
 /** Paths `git status --porcelain` reports (renames: the new path). */
@@ -164,7 +186,9 @@ export interface Preflight {
 export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Preflight {
   const target = resolveStack(fleet, args.stack);
   if (!target) throw new DeployRefusal([unknownStack(fleet, args.stack)]);
-  const needs = requirementsOf(target, seen.home, seen.repoRoot);
+  const full = requirementsOf(target, seen.home, seen.repoRoot);
+  // With placeholders nothing is decrypted: no age identity (CI has none).
+  const needs = args.placeholders ? { ...full, env: full.env.filter((e) => e !== IDENTITY_ENV), decryptsStore: false } : full;
   const problems: string[] = [];
 
   if (!args.allowDirty) {
@@ -227,11 +251,15 @@ export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Pref
  * sensitive inputs, nothing for mgmt. Secret values: for a child process's
  * environment only.
  */
-export function stackVars(target: StackTarget, material: SecretMaterial | undefined): Record<string, string> {
+export function stackVars(target: StackTarget, material: SecretMaterial | 'placeholders' | undefined): Record<string, string> {
   if (target.kind === 'mgmt') return {};
+  if (material === 'placeholders') return placeholderVars();
   if (!material) throw new Error(`the ${target.stack} stack needs the decrypted secrets store`);
   return siteTfVars(material, target.site.name);
 }
+
+/** Every site secret variable set to PLACEHOLDER_VALUE. */
+export const placeholderVars = (): Record<string, string> => Object.fromEntries(Object.values(SITE_TF_VARS).map((name) => [`TF_VAR_${name}`, PLACEHOLDER_VALUE]));
 
 /**
  * The child's environment: the caller's, minus any inherited `TF_VAR_*` (the
@@ -239,8 +267,8 @@ export function stackVars(target: StackTarget, material: SecretMaterial | undefi
  * made absolute.
  */
 export function childEnv(base: Readonly<Record<string, string | undefined>>, vars: Readonly<Record<string, string>>, identityFile: string): Record<string, string> {
-  const kept = Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TF_VAR_'));
-  return { ...Object.fromEntries(kept), ...vars, [IDENTITY_ENV]: identityFile };
+  const kept = Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TF_VAR_') && e[0] !== IDENTITY_ENV);
+  return { ...Object.fromEntries(kept), ...vars, ...(identityFile ? { [IDENTITY_ENV]: identityFile } : {}) };
 }
 
 export interface ChildCommand {

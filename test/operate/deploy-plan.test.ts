@@ -49,7 +49,7 @@ function observed(change: Partial<Observed> = {}): Observed {
   };
 }
 
-const args = (command: OperateArgs['command'], stack: string, extra: Partial<OperateArgs> = {}): OperateArgs => ({ command, stack, allowDirty: false, passThrough: [], ...extra });
+const args = (command: OperateArgs['command'], stack: string, extra: Partial<OperateArgs> = {}): OperateArgs => ({ command, stack, allowDirty: false, placeholders: false, passThrough: [], ...extra });
 
 function refusal(fn: () => unknown): DeployRefusal {
   try {
@@ -114,6 +114,41 @@ describe('arguments', () => {
     expect(refusal(() => parseOperateArgs(fleet, ['deploy', 'mgmt', '--auto-approve'])).message).toMatch(/unknown option "--auto-approve".*after a separate `--`/s);
     expect(refusal(() => parseOperateArgs(fleet, ['destroy', 'mgmt'])).message).toMatch(/unknown command "destroy"/);
     expect(refusal(() => parseOperateArgs(fleet, ['terraform', 'mgmt'])).message).toMatch(/needs the Terraform arguments after `--`/);
+  });
+});
+
+describe('--placeholders: the CI plan preview, with no secret at all', () => {
+  test('parses for terraform read-only commands and check', () => {
+    expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'plan', '-refresh=false', '-lock=false'])).toMatchObject({ placeholders: true });
+    expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'init', '-input=false'])).toMatchObject({ placeholders: true });
+    expect(parseOperateArgs(fleet, ['check', 'mgmt', '--placeholders', '--allow-dirty'])).toMatchObject({ placeholders: true, allowDirty: true });
+  });
+
+  test.each([
+    [['deploy', 'nats-site-1', '--placeholders'], /--placeholders is for CI's plan preview .*never for deploy/],
+    [['plan', 'nats-site-1', '--placeholders'], /never for plan/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'apply', 'x.tfplan'], /only read-only Terraform commands .* not "apply": placeholder secrets must never reach a cluster/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'import', 'a', 'b'], /not "import"/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'rm', 'a'], /not "state"/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', '-chdir=x', 'apply'], /not "apply"/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'plan'], /need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets/],
+  ])('refuses %j', (argv, error) => {
+    expect(refusal(() => parseOperateArgs(fleet, argv)).message).toMatch(error);
+  });
+
+  test('needs no age identity, for a site stack or mgmt', () => {
+    const env = { HCLOUD_TOKEN: 'x' };
+    const plan = args('terraform', 'nats-site-1', { placeholders: true, passThrough: ['plan', '-refresh=false'] });
+    expect(() => preflight(fleet, plan, observed({ env }))).not.toThrow();
+    expect(() => preflight(fleet, args('check', 'mgmt', { placeholders: true }), observed({ env }))).not.toThrow();
+    expect(refusal(() => preflight(fleet, args('check', 'nats-site-1'), observed({ env }))).message).toContain('AGE_IDENTITY_FILE is not set');
+  });
+
+  test('fills every secret variable with the placeholder and nothing from the store', () => {
+    const vars = stackVars(resolveStack(fleet, 'nats-site-2')!, 'placeholders');
+    expect(vars).toEqual(Object.fromEntries(Object.values(SITE_VARIABLES).map((n) => [`TF_VAR_${n}`, 'placeholder-not-a-secret'])));
+    expect(JSON.stringify(vars)).not.toMatch(/S[UAO][A-Z2-7]{56}|PRIVATE KEY|pw[0-9a-f]{48}/);
+    expect(childEnv({ PATH: '/bin', AGE_IDENTITY_FILE: '/stale' }, vars, '')).not.toHaveProperty('AGE_IDENTITY_FILE');
   });
 });
 

@@ -104,20 +104,31 @@ describe('.github/workflows/plan.yml', () => {
     expect(ci.trim().endsWith('npm test')).toBe(true);
   });
 
-  test('secrets reach only the plan job', () => {
+  test('secrets reach only the plan job, which needs an approved environment; no age identity anywhere', () => {
     expect(JSON.stringify(wf.jobs.test)).not.toContain('secrets.');
-    for (const name of ['AGE_IDENTITY', 'HCLOUD_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+    for (const name of ['HCLOUD_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
       expect(JSON.stringify(wf.jobs.plan)).toContain(`secrets.${name} }}`);
     }
+    expect((wf.jobs.plan as Job & { environment?: string }).environment).toBe('plan-preview');
+    // CI decrypts nothing: no age identity, no age binary, no AGE_IDENTITY_FILE.
+    expect(text).not.toMatch(/secrets\.AGE_IDENTITY|AGE_IDENTITY_FILE/);
+    expect(runs(wf.jobs.plan).join('\n')).not.toMatch(/\bage\b/);
   });
 
-  test('the plan job installs nix (nixos-anywhere builds the mgmt system on every plan), a pinned terraform, age and jq', () => {
+  test('ci-plan.sh plans with placeholders and no refresh: read-only, no secret', () => {
+    expect(ciPlan).toMatch(/terraform "\$stack" --allow-dirty --placeholders --/);
+    expect(ciPlan).toMatch(/check "\$stack" --allow-dirty --placeholders/);
+    expect(ciPlan).toMatch(/\bplan -input=false -lock=false -refresh=false\b/);
+    expect(ciPlan).not.toMatch(/AGE_IDENTITY_FILE=|readStore/);
+  });
+
+  test('the plan job installs nix (nixos-anywhere builds the mgmt system on every plan), a pinned terraform and jq', () => {
     const plan = wf.jobs.plan;
     expect(plan.steps.some((s) => /^(cachix\/install-nix-action|DeterminateSystems\/nix-installer-action)@/.test(s.uses ?? ''))).toBe(true);
     const tf = plan.steps.find((s) => s.uses?.startsWith('hashicorp/setup-terraform@'));
     expect(tf?.with?.terraform_version).toMatch(/^1\.(1\d|[2-9]\d)\.\d+$/); // >= 1.10: the S3 backend's use_lockfile
     expect(String(tf?.with?.terraform_wrapper)).toBe('false');
-    expect(runs(plan).join('\n')).toMatch(/apt-get install[^\n]*\bage\b[^\n]*\bjq\b/);
+    expect(runs(plan).join('\n')).toMatch(/apt-get install[^\n]*\bjq\b/);
   });
 
   test("the plan job passes every fleet site's kubeconfig secret, named by convention", () => {
@@ -152,10 +163,11 @@ describe('.github/workflows/plan.yml', () => {
   });
 
   test('the deploy.ts commands CI uses exist', () => {
-    expect(() => parseOperateArgs(fleet, ['check', 'mgmt', '--allow-dirty'])).not.toThrow();
-    expect(() => parseOperateArgs(fleet, ['terraform', 'mgmt', '--allow-dirty', '--', 'init'])).not.toThrow();
-    expect(ciPlan).toMatch(/deploy\[@\]\}" check "\$stack" --allow-dirty/);
-    expect(ciPlan).toMatch(/deploy\[@\]\}" terraform "\$stack" --allow-dirty --/);
+    expect(() => parseOperateArgs(fleet, ['check', 'mgmt', '--allow-dirty', '--placeholders'])).not.toThrow();
+    expect(() => parseOperateArgs(fleet, ['terraform', 'mgmt', '--allow-dirty', '--placeholders', '--', 'init'])).not.toThrow();
+    expect(() => parseOperateArgs(fleet, ['terraform', 'mgmt', '--allow-dirty', '--placeholders', '--', 'plan', '-refresh=false'])).not.toThrow();
+    expect(ciPlan).toMatch(/deploy\[@\]\}" check "\$stack" --allow-dirty --placeholders/);
+    expect(ciPlan).toMatch(/deploy\[@\]\}" terraform "\$stack" --allow-dirty --placeholders --/);
     expect(text).toContain('scripts/deploy.ts write-kubeconfigs');
     expect(readFileSync(join(ROOT, 'scripts', 'deploy.ts'), 'utf8')).toContain("argv[0] === 'write-kubeconfigs'");
   });
