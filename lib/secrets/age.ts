@@ -68,13 +68,14 @@ export function readRecipients(recipientsFile: string): string[] {
   return lines;
 }
 
-/** ASCII-armoured age ciphertext of `plaintext` for every recipient in `recipientsFile`. */
-export function encrypt(plaintext: string, recipientsFile: string): Buffer {
-  readRecipients(recipientsFile);
-  const result = runAge(['--encrypt', '--armor', '-R', recipientsFile], plaintext);
+/** ASCII-armoured age ciphertext of `plaintext` for every recipient in the recipients file(s). */
+export function encrypt(plaintext: string, recipientsFiles: string | readonly string[]): Buffer {
+  const files = typeof recipientsFiles === 'string' ? [recipientsFiles] : recipientsFiles;
+  for (const file of files) readRecipients(file);
+  const result = runAge(['--encrypt', '--armor', ...files.flatMap((f) => ['-R', f])], plaintext);
   if (!isFailure(result)) return result;
   if (result.notInstalled) throw new Error(`age is not installed (${INSTALL_HINT})`);
-  throw new Error(`age could not encrypt to the recipients in ${recipientsFile}: ${result.message}; every line must be an age1... or ssh-ed25519/ssh-rsa public key`);
+  throw new Error(`age could not encrypt to the recipients in ${files.join(' and ')}: ${result.message}; every line must be an age1... or ssh-ed25519/ssh-rsa public key`);
 }
 
 /** The plaintext of `ciphertext`, decrypted with the operator's identity file. */

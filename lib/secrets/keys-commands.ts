@@ -14,7 +14,7 @@ import { IDENTITY_ENV, decrypt, encrypt, readRecipients } from './age';
 import type { SecretMaterial } from './material';
 import { currentKey, identityNames, mintMaterial, newIdentityKey, newSite, publicKeys } from './material';
 import { nextRevisions, revisionsBeside, readRevisionsIfAny, writeRevisions } from './revisions';
-import { RECIPIENTS_FILE, STORE_FILE, displayPath, encryptStore, readStore, syncPublicKeys, writeCiphertext } from './store';
+import { RECIPIENTS_FILE, STORE_FILE, deployRecipientsBeside, displayPath, encryptStore, readStore, syncPublicKeys, writeCiphertext } from './store';
 
 /** Where the keys commands read and write, and the fleet they serve. */
 export interface KeysContext {
@@ -285,6 +285,14 @@ export const HOST_KEY_FILES = {
  * nix/secrets/secrets.nix as the `mgmt` recipient.
  */
 export function mintHostKey(ctx: KeysContext, files = HOST_KEY_FILES): void {
+  const deployers = existsSync(deployRecipientsBeside(ctx.recipientsFile)) ? readRecipients(deployRecipientsBeside(ctx.recipientsFile)) : [];
+  const shared = readRecipients(ctx.recipientsFile).filter((r) => deployers.includes(r));
+  if (shared.length > 0) {
+    throw new Error(
+      `${displayPath(ctx.recipientsFile)} lists ${shared.length} key(s) that are also in ${displayPath(deployRecipientsBeside(ctx.recipientsFile))}: ` +
+        'the host key goes to operators only, never to an automated deployer; remove them from the operators\' file',
+    );
+  }
   if (existsSync(files.age)) {
     throw new Error(`${displayPath(files.age)} already exists: a new host key would orphan every agenix secret encrypted to the old one; delete it deliberately first if that is what you want`);
   }
@@ -293,6 +301,7 @@ export function mintHostKey(ctx: KeysContext, files = HOST_KEY_FILES): void {
     const keyFile = join(dir, 'key');
     const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${ctx.fleet.mgmt.name}-host`, '-f', keyFile], { encoding: 'utf8' });
     if (keygen.error || keygen.status !== 0) throw new Error('ssh-keygen failed or is not installed (package openssh-client); nothing was written');
+    // Operators only, never a deployer's key (deploy-recipients.txt): with this key every agenix secret of the host opens.
     const ciphertext = encrypt(readFileSync(keyFile, 'utf8'), ctx.recipientsFile);
     const publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
     writeFileSync(files.age, ciphertext);

@@ -11,8 +11,20 @@ import { publicKeys } from './material';
  * rebuild gets identical identities. See secrets/README.md.
  */
 export const STORE_FILE = join(__dirname, '..', '..', 'secrets', 'nats.age');
-/** The age public keys the store is encrypted to: every operator who deploys, and CI. */
+/** The operators' age public keys: the store and the mgmt host key are encrypted to them. */
 export const RECIPIENTS_FILE = join(__dirname, '..', '..', 'secrets', 'recipients.txt');
+
+/**
+ * Optional: keys of automated deployers (a pipeline that applies, behind an
+ * approved GitHub Environment). The store is encrypted to them too; the
+ * mgmt host key never is (with it every agenix secret of the host opens).
+ * Lives beside the operators' file.
+ */
+export const deployRecipientsBeside = (recipientsFile: string): string => join(dirname(recipientsFile), 'deploy-recipients.txt');
+
+/** The recipient files the store is encrypted to: the operators', plus the deployers' when that file exists. */
+export const storeRecipientFiles = (recipientsFile: string = RECIPIENTS_FILE): string[] =>
+  existsSync(deployRecipientsBeside(recipientsFile)) ? [recipientsFile, deployRecipientsBeside(recipientsFile)] : [recipientsFile];
 
 /** A path as an operator would type it: relative to where they stand when that is shorter. */
 export function displayPath(path: string): string {
@@ -105,9 +117,10 @@ function canonical(material: SecretMaterial): SecretMaterial {
 
 /** The ciphertext `writeStore` would write; lets a caller check it can decrypt it before writing. */
 export function encryptStore(material: SecretMaterial, recipientsFile: string = RECIPIENTS_FILE): Buffer {
+  // recipientsFile is the operators' file; the deployers' beside it is added when present.
   const problem = storeProblem(material);
   if (problem) throw new Error(`refusing to write an invalid store: ${problem}`);
-  return encrypt(`${JSON.stringify(canonical(material), null, 2)}\n`, recipientsFile);
+  return encrypt(`${JSON.stringify(canonical(material), null, 2)}\n`, storeRecipientFiles(recipientsFile));
 }
 
 /** Writes ciphertext in place of the store; a rename, so an interrupted write leaves the old store intact. */
