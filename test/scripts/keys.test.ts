@@ -38,6 +38,7 @@ describe('keys commands', () => {
     if (options.copyStore ?? true) {
       copyFileSync(join(pristine, 'nats.age'), join(dir, 'nats.age'));
       copyFileSync(join(pristine, 'identities.json'), join(dir, 'identities.json'));
+      copyFileSync(join(pristine, 'secret-revisions.json'), join(dir, 'secret-revisions.json'));
     }
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -55,6 +56,8 @@ describe('keys commands', () => {
     };
   }
   const identitiesOf = (h: Harness) => JSON.parse(readFileSync(h.identitiesFile, 'utf8')) as Record<string, string[]>;
+  const revisionsOf = (h: Harness) => JSON.parse(readFileSync(join(h.dir, 'secret-revisions.json'), 'utf8')) as Record<string, Record<string, number>>;
+  const ONES = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'harmony-keys-'));
@@ -110,6 +113,40 @@ describe('keys commands', () => {
       expect(() => initStore(h)).toThrow(/other\.txt is not among the recipients.*nothing was written/);
       expect(existsSync(h.storeFile)).toBe(false);
       expect(existsSync(h.identitiesFile)).toBe(false);
+    });
+  });
+
+  describe('Secret revisions (what makes Terraform rewrite a write-only Secret)', () => {
+    test('init writes revision 1 of every Secret of every site beside the public keys', () => {
+      const h = harness();
+      expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': ONES, 'site-3': ONES });
+    });
+
+    test("rotate agent bumps every site's agent Secret, and nothing else; retire changes nothing deployed", () => {
+      const h = harness();
+      rotateKey(h, 'agent');
+      const bumped = { ...ONES, 'harmony-agent-nkey': 2 };
+      expect(revisionsOf(h)).toEqual({ 'site-1': bumped, 'site-2': bumped, 'site-3': bumped });
+      retireKey(h, 'agent');
+      expect(revisionsOf(h)).toEqual({ 'site-1': bumped, 'site-2': bumped, 'site-3': bumped });
+    });
+
+    test('rotating an identity no site holds (monitor) bumps nothing', () => {
+      const h = harness();
+      rotateKey(h, 'monitor');
+      expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': ONES, 'site-3': ONES });
+    });
+
+    test("sync re-issuing one site's certificate bumps that site's TLS Secret only; a new site starts at 1", () => {
+      const h = harness({ fleet: withSite(1, { gateway: { ...exampleFleet.sites[1].gateway, extraHosts: ['198.51.100.24', '198.51.100.25'] } }) });
+      syncStore(h);
+      expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': { ...ONES, 'nats-tls': 2 }, 'site-3': ONES });
+    });
+
+    test('reencrypt changes no revision', () => {
+      const h = harness();
+      reencryptStore(h);
+      expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': ONES, 'site-3': ONES });
     });
   });
 
