@@ -43,6 +43,6 @@ export const fleet: Fleet = {
   ],
   account: {
     jetstream: { maxMemory: '0', maxFile: '20Gi', maxStreams: 16, maxConsumers: 256 },
-    kv: { homeSite: 'site-1', replicas: 3, mirrorReplicas: 1, history: 5, maxValueSize: '1Mi', maxBytes: '2Gi' },
+    kv: { homeSite: 'site-1', replicas: 3, mirrorReplicas: 1, history: 5, maxValueSize: '512Ki', maxBytes: '2Gi' },
   },
 };

@@ -237,8 +237,19 @@ export interface KvBucketSpec {
    * @default 5
    */
   readonly history?: number;
-  /** Largest value, binary quantity (`1Mi`). */
+  /**
+   * Largest value, binary quantity (`512Ki`). A value travels as one NATS
+   * message, so it must fit the servers' `max_payload` (1Mi) with its headers.
+   */
   readonly maxValueSize: string;
+  /**
+   * Consumers each of the bucket's streams accepts (watchers, key listings).
+   * Caps what one identity can use up: the account's `maxConsumers` must
+   * exceed this times the number of stream names the bucket has, so the
+   * rest of the account keeps room.
+   * @default 32
+   */
+  readonly maxConsumers?: number;
   /** Bucket size cap, binary quantity (`1Gi`). */
   readonly maxBytes: string;
 }

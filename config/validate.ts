@@ -5,7 +5,7 @@ import { MIN_NATS_VERSION, atLeast, countsGatewayUrls, parseVersion } from '../l
 import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
-import { kvLayout } from '../lib/nats/kv-placement';
+import { kvLayout, originCandidates } from '../lib/nats/kv-placement';
 import { serverName } from '../lib/nats/names';
 import { managementSubjectsReached } from '../lib/nats/permissions';
 import { isValidSubject } from '../lib/nats/subjects';
@@ -194,6 +194,7 @@ function kvRules(fleet: Fleet): Rule[] {
       failed: kv.originStream !== undefined && ![`KV_${bucket}`, `KV_${bucket}_${kv.homeSite}`].includes(kv.originStream),
       message: `account.kv.originStream is "${kv.originStream}": the origin is KV_${bucket}, or after an in-place promotion KV_${bucket}_${kv.homeSite} (the promoted mirror of the home site); set what \`npm run kv -- promote\` printed, or remove it`,
     },
+    { failed: !isInt(kv.maxConsumers ?? 32, 1, 10_000), message: `account.kv.maxConsumers is ${kv.maxConsumers}: a whole number of at least 1 (default 32)` },
     { failed: !isInt(kv.history ?? 5, 1, 64), message: `account.kv.history is ${kv.history}: NATS KV keeps 1 to 64 values per key` },
     quantityRule('account.kv.maxValueSize', kv.maxValueSize),
     quantityRule('account.kv.maxBytes', kv.maxBytes),
@@ -217,6 +218,16 @@ function storageFitRules(fleet: Fleet): Rule[] {
   const mib = (n: number) => `${Math.ceil(n / 1024 ** 2)}Mi`;
   const update210 = placements.length * layout.maxBytes * layout.origin.replicas;
   return [
+    {
+      failed: layout.maxValueSize > MAX_PAYLOAD - HEADER_ROOM,
+      message: `account.kv.maxValueSize is ${fleet.account.kv.maxValueSize}: a value travels as one NATS message, which the servers cap at max_payload (1Mi) with its headers; use at most ${(MAX_PAYLOAD - HEADER_ROOM) / 1024}Ki`,
+    },
+    {
+      failed: fleet.account.jetstream.maxConsumers <= originCandidates(fleet).length * layout.maxConsumers,
+      message:
+        `account.jetstream.maxConsumers is ${fleet.account.jetstream.maxConsumers}, but the bucket's ${originCandidates(fleet).length} stream names may each hold account.kv.maxConsumers (${layout.maxConsumers}): ` +
+        `one identity could use up every consumer of the account; raise maxConsumers above ${originCandidates(fleet).length * layout.maxConsumers} or lower account.kv.maxConsumers`,
+    },
     {
       failed: layout.maxValueSize > layout.maxBytes,
       message: `account.kv.maxValueSize (${fleet.account.kv.maxValueSize}) exceeds account.kv.maxBytes (${fleet.account.kv.maxBytes}); lower maxValueSize`,
@@ -356,6 +367,11 @@ function natsRules(fleet: Fleet): Rule[] {
     },
   ];
 }
+
+/** nats-server's max_payload, which the fleet leaves at its default. */
+export const MAX_PAYLOAD = 1024 * 1024;
+/** Room left for a KV message's headers and subject. */
+const HEADER_ROOM = 4 * 1024;
 
 const pre211 = (fleet: Fleet): boolean => {
   const version = parseVersion(natsVersion(fleet));

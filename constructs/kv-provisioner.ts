@@ -7,6 +7,7 @@ import type { Fleet, SiteSpec } from '../config/types';
 import type { StreamConfigJson } from '../lib/kv/stream-configs';
 import { bucketStreams } from '../lib/kv/stream-configs';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
+import { inboxPrefix } from '../lib/nats/permissions';
 import { PROVISIONER_SECRET } from './harmony-account';
 
 /**
@@ -26,56 +27,58 @@ export const JOB_PATHS: ProvisionPaths = { configDir: '/etc/harmony/kv', seedFil
 export const SCRIPT_FILE = 'provision.sh';
 
 /**
- * The script every provisioning run executes. It speaks the JetStream API
- * directly (`nats request` to `$JS.API.STREAM.{INFO,CREATE,UPDATE}.<stream>`,
- * the provisioner's exact permissions) instead of `nats stream add/edit`:
- * since natscli 0.2.0, `nats stream edit` of a `KV_*` stream asks "Really
- * operate on the KV stream?" on a terminal even with `--force`, so it fails
- * unattended exactly when a change is needed. The raw API also sends the
- * very JSON `bucketStreams(fleet)` computes, with no client-side defaults.
+ * The script every provisioning run executes, as the in-cluster
+ * provisioning identity, which may create the bucket's streams and read
+ * them, nothing else: a stream update can destroy data (`max_msgs: 1`) or
+ * seal the bucket for good, and this identity's seed sits in every site.
+ * So per stream file: missing (10059) -> create; present and every field we
+ * set equal -> nothing; present and different -> report the fields and fail
+ * the run (visible as a failed Job and in `npm run kv -- status`): an
+ * operator applies changes with `npm run kv -- apply`, which shows a diff
+ * and refuses a destructive change without an explicit flag. A stream in
+ * another cluster than the fleet says (a promotion the fleet does not know
+ * of yet) is reported likewise.
+ *
+ * It speaks the JetStream API directly (`nats request` to
+ * `$JS.API.STREAM.{INFO,CREATE}.<stream>`, the identity's exact rights),
+ * sending the very JSON `bucketStreams(fleet)` computes, with replies on the
+ * identity's own inbox prefix (the only one it may subscribe to).
  *
  * natscli 0.2.4 (`cli/pub_command.go`) exits 0 with nothing on stdout when a
  * request times out, and exits 0 after logging "No responders are
  * available" when nobody answers: an empty reply is therefore a failure
  * here, never a success. That is what a supercluster without a JetStream
- * meta leader (a cold start, a DR rebuild) looks like to this script.
- *
- * Per stream file: missing (10059) -> create; present and every field we
- * set already equal -> nothing; else update. It refuses to update a stream
- * that lives in another cluster than the fleet says (that update would ask
- * JetStream to move it, e.g. after a promotion the fleet does not know of
- * yet). Any failure exits non-zero with one line on stderr; the CronJob
- * runs it again at the next tick, so it converges once JetStream answers.
+ * meta leader (a cold start, a DR rebuild) looks like to this script. Any
+ * failure exits non-zero; the CronJob runs it again at the next tick.
  */
 export const provisionScript = (paths: ProvisionPaths = JOB_PATHS): string =>
   [
     'set -eu',
-    `nats_api() { nats --no-context --server "$NATS_URL" --nkey ${paths.seedFile} --timeout 10s request --raw "\\$JS.API.$1" "$2"; }`,
+    `nats_api() { nats --no-context --server "$NATS_URL" --nkey ${paths.seedFile} --inbox-prefix ${inboxPrefix('provisioner')} --timeout 10s request --raw "\\$JS.API.$1" "$2"; }`,
     // An empty reply (timeout, no responders) is a failure: natscli exits 0 on both.
     'call() { reply=$(nats_api "$2" "$3") || { echo "$1: nats request failed" >&2; exit 1; }; [ -n "$(printf \'%s\' "$reply" | tr -d \'[:space:]\')" ] || { echo "$1: no reply from JetStream (timeout or no responders): is there a meta leader?" >&2; exit 1; }; }',
     'failed() { printf \'%s\' "$2" | jq -e .error >/dev/null && { echo "$1: $(printf \'%s\' "$2" | jq -r \'.error.description\')" >&2; return 0; }; return 1; }',
+    'status=0',
     `for file in ${paths.configDir}/*.json; do`,
     '  name=$(jq -r .name "$file")',
     '  call "$name" "STREAM.INFO.$name" ""; info=$reply',
     '  code=$(printf \'%s\' "$info" | jq -r \'.error.err_code // 0\')',
     '  if [ "$code" = 10059 ]; then',
-    '    call "$name" "STREAM.CREATE.$name" "$(cat "$file")"; action=created',
-    '  elif failed "$name" "$info"; then',
-    '    exit 1',
-    '  else',
-    '    want=$(jq -r \'.placement.cluster // ""\' "$file")',
-    '    have=$(printf \'%s\' "$info" | jq -r \'.config.placement.cluster // ""\')',
-    '    if [ "$have" != "$want" ]; then',
-    '      echo "$name lives in cluster $have, the fleet places it in $want: not moving it (docs/kv-failover.md)" >&2; exit 1',
-    '    fi',
-    '    if printf \'%s\' "$info" | jq -e --slurpfile want "$file" \'.config as $have | $want[0] | to_entries | all(.value == $have[.key])\' >/dev/null; then',
-    '      echo "$name: unchanged"; continue',
-    '    fi',
-    '    call "$name" "STREAM.UPDATE.$name" "$(cat "$file")"; action=updated',
+    '    call "$name" "STREAM.CREATE.$name" "$(cat "$file")"',
+    '    if failed "$name" "$reply"; then exit 1; fi',
+    '    echo "$name: created"; continue',
     '  fi',
-    '  if failed "$name" "$reply"; then exit 1; fi',
-    '  echo "$name: $action"',
+    '  if failed "$name" "$info"; then exit 1; fi',
+    '  want=$(jq -r \'.placement.cluster // ""\' "$file")',
+    '  have=$(printf \'%s\' "$info" | jq -r \'.config.placement.cluster // ""\')',
+    '  if [ "$have" != "$want" ]; then',
+    '    echo "$name lives in cluster $have, the fleet places it in $want: not moving it (docs/kv-failover.md)" >&2; status=1; continue',
+    '  fi',
+    '  fields=$(printf \'%s\' "$info" | jq -r --slurpfile want "$file" \'.config as $have | [$want[0] | to_entries[] | select(.value != $have[.key]) | .key] | join(", ")\')',
+    '  if [ -z "$fields" ]; then echo "$name: unchanged"; continue; fi',
+    '  echo "$name differs from the fleet in: $fields; this identity only creates: an operator runs npm run kv -- apply (docs/kv-failover.md)" >&2; status=1',
     'done',
+    'exit $status',
   ].join('\n');
 
 export interface KvProvisionerProps {

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { KvReadSettings } from '../lib/kv/agent-read';
 import { readKey } from '../lib/kv/agent-read';
+import { inboxPrefix } from '../lib/nats/permissions';
 
 async function main(keys: readonly string[]): Promise<number> {
   const env = (name: string): string => {
@@ -30,6 +31,8 @@ async function main(keys: readonly string[]): Promise<number> {
     servers: env('NATS_URL').split(','),
     authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
     name: 'harmony-agent-example',
+    // Replies come to the agent's own inbox prefix: the only inbox its permissions let it subscribe to.
+    inboxPrefix: inboxPrefix('agent'),
     // Keep retrying: during an outage the local servers may be restarting.
     maxReconnectAttempts: -1,
   });

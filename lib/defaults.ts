@@ -17,6 +17,7 @@ export const bucketName = (kv: KvBucketSpec): string => kv.bucket ?? 'HARMONY';
 export const bucketReplicas = (kv: KvBucketSpec): number => kv.replicas ?? 3;
 export const mirrorReplicas = (kv: KvBucketSpec): number => kv.mirrorReplicas ?? 1;
 export const bucketHistory = (kv: KvBucketSpec): number => kv.history ?? 5;
+export const bucketMaxConsumers = (kv: KvBucketSpec): number => kv.maxConsumers ?? 32;
 export const siteResources = (site: SiteSpec) => ({
   cpu: site.resources?.cpu ?? '250m',
   memory: site.resources?.memory ?? '512Mi',

@@ -4,22 +4,24 @@
  *
  *   status                       the bucket's streams: where, online, messages, mirror lag
  *   promote --site <site>        make that site's mirror the origin after losing the home site
- *   provision [--site <site>]    create/update the bucket's streams as the fleet says (what the
- *                                site stacks' Job does), e.g. to mirror back a returning site
+ *   apply [--site <site>]        show how the bucket's streams differ from the fleet, then create
+ *                                and update them; destructive changes need --allow-destructive
+ *                                (the in-cluster CronJob only creates what is missing)
  *
  * The seed comes from the file named by $NATS_SEED_FILE, or from the age
  * store (secrets/nats.age, decrypted with --identity or $AGE_IDENTITY_FILE):
- * the current key of `--as <identity>` (promote: kv-admin, status: monitor,
- * provision: kv-admin). The seed is never printed.
+ * the current key of `--as <identity>` (promote and apply: kv-admin, status:
+ * monitor). The seed is never printed.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fleet as deployedFleet } from '../config/fleet';
 import type { Fleet } from '../config/types';
-import { connectWithSeed } from '../lib/kv/connect';
+import { connectAs } from '../lib/kv/connect';
 import type { PromotionReport, StreamStatus } from '../lib/kv/promote';
 import { bucketStatus, originElsewhere, promoteMirror } from '../lib/kv/promote';
-import { provisionBucket } from '../lib/kv/provision';
+import type { StreamChange } from '../lib/kv/provision';
+import { KvApplyRefusal, applyBucket, planBucket } from '../lib/kv/provision';
 import { IDENTITY_ENV } from '../lib/secrets/age';
 import { currentKey } from '../lib/secrets/material';
 import { readStore } from '../lib/secrets/store';
@@ -27,7 +29,7 @@ import { readStore } from '../lib/secrets/store';
 export const SEED_FILE_ENV = 'NATS_SEED_FILE';
 /** A port-forward to a site's client Service: `kubectl -n nats port-forward svc/nats 4222`. */
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
-const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', provision: 'kv-admin' } as const;
+const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', apply: 'kv-admin', provision: 'kv-admin' } as const;
 type Command = keyof typeof DEFAULT_IDENTITY;
 
 export const USAGE = `usage: npm run kv -- <command> [options]
@@ -36,13 +38,17 @@ commands:
   status                    the bucket's streams: site, state, messages, last revision, mirror lag;
                             exit 1 when one is missing, misplaced or differs from the fleet
   promote --site <site>     make the mirror in <site> the bucket's origin (home site lost)
-  provision [--site <site>] create/update the bucket's streams of the fleet (all sites, or one)
+  apply [--site <site>]     show how the bucket's streams differ from the fleet, then create and update them
+                            (all sites, or one); a change that can lose data needs --allow-destructive;
+                            --dry-run shows the diff only (provision: the same)
 
 options:
   --servers <url,...>   NATS URLs of a surviving site (default: ${DEFAULT_SERVERS}, a port-forward)
   --as <identity>       whose seed to use (default: promote/provision kv-admin, status monitor)
   --identity <file>     your age identity for secrets/nats.age (default: $${IDENTITY_ENV})
   --force               promote although the origin is online or another mirror is further
+  --allow-destructive   apply: also changes that lower a limit, seal, or lift a deny_* guard
+  --dry-run             apply: print the diff, change nothing
   --timeout <seconds>   bound on every wait (default: 60)
 
 The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store.`;
@@ -62,6 +68,20 @@ function seedFor(identity: string, identityFile: string | undefined, env: NodeJS
     return seed;
   }
   return currentKey(readStore(identityFile || env[IDENTITY_ENV] || undefined), identity).seed;
+}
+
+/** The plan as a diff an operator reviews: one line per stream, one per changed field. */
+function diffLines(plan: readonly StreamChange[]): string[] {
+  const show = (v: unknown) => JSON.stringify(v) ?? 'unset';
+  return plan.flatMap((c) => {
+    if (c.action === 'create') return [`+ ${c.stream} (${c.site}): create`];
+    if (c.action === 'none') return [`  ${c.stream} (${c.site}): as the fleet says`];
+    if (c.action === 'refuse') return [`! ${c.stream} (${c.site}): ${c.reason}`];
+    return [
+      `~ ${c.stream} (${c.site}): update${c.destructive.length ? `, DESTRUCTIVE: ${c.destructive.join(', ')}` : ''}`,
+      ...c.fields.map((f) => `    ${f.field}: ${show(f.live)} -> ${show(f.wanted)}`),
+    ];
+  });
 }
 
 /** States that mean provisioning has not made the bucket what the fleet says. */
@@ -124,6 +144,8 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         as: { type: 'string' },
         identity: { type: 'string' },
         force: { type: 'boolean' },
+        'allow-destructive': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -160,7 +182,7 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
   const servers = (values.servers ?? DEFAULT_SERVERS).split(',').map((s) => s.trim()).filter(Boolean);
   let nc;
   try {
-    nc = await connectWithSeed(servers, seedFor(identity, values.identity, io.env), `harmony-kv-${command}`);
+    nc = await connectAs(identity, servers, seedFor(identity, values.identity, io.env), `harmony-kv-${command}`);
   } catch (e) {
     io.err(`cannot connect to ${servers.join(', ')} as ${identity}: ${(e as Error).message}`);
     return 1;
@@ -173,7 +195,7 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
       if (unconverged.length > 0) {
         io.err(`provisioning has not converged: ${unconverged.map((s) => `${s.stream} ${s.state}`).join(', ')}`);
         io.err(`  each site's CronJob retries every 5 minutes; its last failures: kubectl -n nats get jobs -l app.kubernetes.io/name=harmony-kv-provisioner, then kubectl -n nats logs job/<name>`);
-        io.err('  misplaced: the fleet disagrees with a promotion (docs/kv-failover.md); missing or drifted: `npm run kv -- provision` applies the fleet now');
+        io.err('  misplaced: the fleet disagrees with a promotion (docs/kv-failover.md); missing or drifted: `npm run kv -- apply` shows the diff and applies the fleet');
         return 1;
       }
     } else if (command === 'promote') {
@@ -185,8 +207,18 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         io.err(`the origin lives in ${actual} but the fleet's account.kv.homeSite is ${io.fleet.account.kv.homeSite}: set it to '${actual}' first (provisioning would try to move the origin)`);
         return 1;
       }
-      const results = await provisionBucket(nc, io.fleet, values.site ? [values.site] : undefined);
-      for (const [stream, action] of results) io.out(`${stream}: ${action}`);
+      const siteList = values.site ? [values.site] : undefined;
+      const plan = await planBucket(nc, io.fleet, siteList);
+      for (const line of diffLines(plan)) io.out(line);
+      if (values['dry-run']) return plan.some((c) => c.action !== 'none') ? 1 : 0;
+      try {
+        const { results } = await applyBucket(nc, io.fleet, { sites: siteList, allowDestructive: values['allow-destructive'] });
+        for (const [stream, action] of results) io.out(`${stream}: ${action}`);
+      } catch (e) {
+        if (!(e instanceof KvApplyRefusal)) throw e;
+        io.err(`refusing, nothing was changed:\n${e.message}`);
+        return 3;
+      }
     }
     return 0;
   } catch (e) {

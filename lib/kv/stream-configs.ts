@@ -11,6 +11,8 @@ import { kvLayout } from '../nats/kv-placement';
 export type StreamConfigJson = Record<string, unknown> & { readonly name: string };
 
 const TWO_MINUTES_NS = 120_000_000_000;
+/** An idle consumer (a watcher that went away) is removed after 5 minutes. */
+const CONSUMER_INACTIVE_NS = 300_000_000_000;
 
 export const originStreamConfig = (fleet: Fleet): StreamConfigJson => origin(kvLayout(fleet));
 
@@ -58,8 +60,14 @@ function common(layout: KvLayout, placement: BucketPlacement): StreamConfigJson 
     max_msg_size: layout.maxValueSize,
     max_msgs: -1,
     max_age: 0,
-    max_consumers: -1,
-    allow_rollup_hdrs: true,
+    // A cap per stream, and consumers left idle expire: one identity cannot
+    // use up the account's consumers and lock the others out for good.
+    max_consumers: layout.maxConsumers,
+    consumer_limits: { inactive_threshold: CONSUMER_INACTIVE_NS },
+    // Rollup headers let anyone who may publish to $KV.<bucket>.> erase every
+    // other key's history (`Nats-Rollup: all`), in every mirror too. KV
+    // purge needs them; delete does not. Off.
+    allow_rollup_hdrs: false,
     deny_delete: true,
     deny_purge: false,
   };

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../../config/types';
-import { connectWithSeed } from '../kv/connect';
+import { connectAs } from '../kv/connect';
 import { provisionBucket } from '../kv/provision';
 import { LOCAL_SANS } from '../nats/certificates';
+import { inboxPrefix } from '../nats/permissions';
 import { issueCertificate } from '../pki';
 import type { SecretMaterial } from '../secrets/material';
 import { currentKey, mintMaterial } from '../secrets/material';
@@ -78,7 +79,7 @@ export async function startLocal(options: LocalRunOptions): Promise<LocalSession
     log(`waiting for gateways and a JetStream meta leader (${sites.length} sites)`);
     await cluster.waitReady(60_000);
     if (sites.length < options.fleet.sites.length) log(`a supercluster of ${sites.join(', ')} only; the bucket's home is ${fleet.account.kv.homeSite}`);
-    const provisioner = await connectWithSeed(cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
+    const provisioner = await connectAs('provisioner', cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
     try {
       const actions = await provisionBucket(provisioner, cluster.fleet);
       for (const [stream, action] of actions) log(`${stream}: ${action}`);
@@ -102,8 +103,8 @@ export function readyBanner(session: LocalSession): string {
   lines.push(
     '',
     'agent context (HARMONY account, KV bucket HARMONY):',
-    `  nats context save harmony-local --server ${urls} --nkey ${session.agentSeedFile}`,
-    `  NATS_URL=${urls} NATS_NKEY=${session.agentSeedFile}`,
+    `  nats context save harmony-local --server ${urls} --nkey ${session.agentSeedFile} --inbox-prefix ${inboxPrefix('agent')}`,
+    `  NATS_URL=${urls} NATS_NKEY=${session.agentSeedFile}   (clients must use the inbox prefix ${inboxPrefix('agent')}: the only replies the agent may subscribe to)`,
     '',
     'Ctrl-C stops every server and removes ' + session.cluster.dir,
   );

@@ -5,7 +5,7 @@ import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
 import { bucketStreamNames, originCandidates } from './kv-placement';
 import type { Permissions } from './permissions';
-import { agentPermissions, kvAdminPermissions, monitorPermissions, provisionerPermissions } from './permissions';
+import { agentPermissions, inboxSubject, kvAdminPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
 
 export const SYSTEM_ACCOUNT = 'SYS';
@@ -26,7 +26,8 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
     ['provisioner', provisionerPermissions(names)],
     ['monitor', monitorPermissions()],
     ['kv-admin', kvAdminPermissions([...names, bucketStreamNames(fleet).staging])],
-    ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: s.subscribe }]),
+    // A service gets its own reply inbox besides what it declares.
+    ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: [...s.subscribe, inboxSubject(s.name)] }]),
   ];
   // Plain code-unit order: stable everywhere, and no ICU collator to load at synth.
   return new Map(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

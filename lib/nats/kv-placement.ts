@@ -1,5 +1,5 @@
 import type { Fleet } from '../../config/types';
-import { bucketHistory, bucketName, bucketReplicas, mirrorReplicas } from '../defaults';
+import { bucketHistory, bucketMaxConsumers, bucketName, bucketReplicas, mirrorReplicas } from '../defaults';
 import { bytes } from '../quantity';
 import { kvStream } from './permissions';
 
@@ -19,6 +19,7 @@ export interface KvLayout {
   readonly history: number;
   readonly maxBytes: number;
   readonly maxValueSize: number;
+  readonly maxConsumers: number;
 }
 
 /**
@@ -43,6 +44,7 @@ export function kvLayout(fleet: Fleet): KvLayout {
     history: bucketHistory(kv),
     maxBytes: bytes(kv.maxBytes),
     maxValueSize: bytes(kv.maxValueSize),
+    maxConsumers: bucketMaxConsumers(kv),
   };
 }
 

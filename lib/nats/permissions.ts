@@ -9,6 +9,18 @@ export interface Permissions {
 export const kvStream = (bucket: string): string => `KV_${bucket}`;
 
 /**
+ * Every identity's own reply subjects. A shared `_INBOX.>` would let any
+ * identity subscribe to the replies of every other one (JetStream API
+ * answers, KV values, watch deliveries); with a prefix per identity each
+ * may subscribe to its own only. Every client we ship sets it (nats.js
+ * `inboxPrefix`, natscli `--inbox-prefix`), see lib/kv/connect.ts.
+ */
+export const inboxPrefix = (identity: string): string => `_INBOX_${identity}`;
+
+/** The subscribe allow list entry of an identity's own replies. */
+export const inboxSubject = (identity: string): string => `${inboxPrefix(identity)}.>`;
+
+/**
  * The Harmony agent: KV data operations on one bucket and nothing else.
  * ADR 019 asked for `$JS.API.STREAM.>` and `$JS.API.CONSUMER.>`, which let
  * the agent delete or snapshot the bucket and read every other stream; these
@@ -41,19 +53,21 @@ export function agentPermissions(bucket: string, streams: readonly string[] = [k
         `$JS.FC.${stream}.>`,
       ]),
     ],
-    subscribe: ['_INBOX.>'],
+    subscribe: [inboxSubject('agent')],
   };
 }
 
-/** Creates and updates the bucket's streams (origin and mirrors); cannot delete or purge them. */
+/**
+ * The in-cluster provisioning identity (its seed sits in every site's
+ * Secret): creates the bucket's streams that are missing, and reads them.
+ * Never updates, deletes or purges: a stream update can destroy data
+ * (`max_msgs: 1`) or seal the bucket for good (`sealed: true`), so changes
+ * are an operator's step (`npm run kv -- apply`, as kv-admin, with a preview).
+ */
 export function provisionerPermissions(streams: readonly string[]): Permissions {
   return {
-    publish: [
-      '$JS.API.INFO',
-      '$JS.API.STREAM.NAMES',
-      ...streams.flatMap((s) => [`$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.INFO.${s}`]),
-    ],
-    subscribe: ['_INBOX.>'],
+    publish: ['$JS.API.INFO', '$JS.API.STREAM.NAMES', ...streams.flatMap((s) => [`$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.INFO.${s}`])],
+    subscribe: [inboxSubject('provisioner')],
   };
 }
 
@@ -70,7 +84,7 @@ export function kvAdminPermissions(streams: readonly string[]): Permissions {
       '$JS.API.STREAM.NAMES',
       ...streams.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.DELETE.${s}`]),
     ],
-    subscribe: ['_INBOX.>'],
+    subscribe: [inboxSubject('kv-admin')],
   };
 }
 
@@ -86,7 +100,7 @@ export function monitorPermissions(): Permissions {
       '$JS.API.CONSUMER.LIST.*',
       '$JS.API.CONSUMER.INFO.*.*',
     ],
-    subscribe: ['_INBOX.>'],
+    subscribe: [inboxSubject('monitor')],
   };
 }
 

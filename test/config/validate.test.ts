@@ -161,6 +161,19 @@ describe('validateFleet', () => {
       // From 2.11 on, the reservation alone counts.
       expect(problems({ ...ipFleet, account: { ...ipFleet.account, jetstream: { ...exampleFleet.account.jetstream, maxFile: '16Gi' } }, nats: { version: '2.11.0' } })).toEqual([]);
     });
+    test('a value must fit one NATS message (max_payload 1Mi) with its headers', () => {
+      expect(problems(withKv({ maxValueSize: '1Mi' }))).toEqual([
+        'account.kv.maxValueSize is 1Mi: a value travels as one NATS message, which the servers cap at max_payload (1Mi) with its headers; use at most 1020Ki',
+      ]);
+      expect(problems(withKv({ maxValueSize: '1020Ki' }))).toEqual([]);
+    });
+    test('the account keeps consumers beyond what the bucket may hold (4 stream names x the per-stream cap)', () => {
+      expect(problems(withKv({ maxConsumers: 64 }))).toEqual([
+        "account.jetstream.maxConsumers is 256, but the bucket's 4 stream names may each hold account.kv.maxConsumers (64): one identity could use up every consumer of the account; raise maxConsumers above 256 or lower account.kv.maxConsumers",
+      ]);
+      expect(problems(withKv({ maxConsumers: 63 }))).toEqual([]);
+      expect(problems(withKv({ maxConsumers: 0 }))).toContainEqual('account.kv.maxConsumers is 0: a whole number of at least 1 (default 32)');
+    });
     test('the bucket must fit each PVC of its home site', () => expect(problems(withSite(0, { storage: { size: '1Gi' } }))).toContainEqual(expect.stringMatching(/sites\[0\]\.storage\.size is 1Gi, smaller than account\.kv\.maxBytes \(2Gi\) that each of its servers holding a bucket replica/)));
     test('a mirror site needs room for the mirror and its promotion copy', () => {
       expect(problems(withSite(1, { storage: { size: '3Gi' } }))).toContainEqual(expect.stringMatching(/sites\[1\]\.storage\.size is 3Gi, smaller than twice account\.kv\.maxBytes \(2Gi\).*at least 4096Mi/));

@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { provisionBucket } from '../../lib/kv/provision';
 import type { SecretMaterial } from '../../lib/secrets/material';
 import { currentKey, newIdentityKey, publicKeys } from '../../lib/secrets/material';
@@ -15,7 +15,7 @@ describe('the HARMONY account on real nats-server', () => {
   const sc = useSupercluster();
   const open: NatsConnection[] = [];
   const as = async (identity: string, site = 'site-1', material: SecretMaterial = sc.material) => {
-    const nc = await connectWithSeed(sc.cluster.clientUrls(site), currentKey(material, identity).seed, `e2e-${identity}`);
+    const nc = await connectAs(identity, sc.cluster.clientUrls(site), currentKey(material, identity).seed, `e2e-${identity}`);
     open.push(nc);
     return nc;
   };
@@ -96,7 +96,7 @@ describe('the HARMONY account on real nats-server', () => {
       Promise.all(
         servers.map(async (url) => {
           try {
-            await (await connectWithSeed([url], seed, 'rotation-probe')).close();
+            await (await connectAs('agent', [url], seed, 'rotation-probe')).close();
             return true;
           } catch {
             return false;
@@ -108,15 +108,15 @@ describe('the HARMONY account on real nats-server', () => {
     await waitFor('every server to accept the new key', () => accepting(fresh.seed), (a) => a.every(Boolean), 10_000);
     expect(await accepting(old.seed)).toEqual([true, true, true]);
     for (const key of [old, fresh]) {
-      const nc = await connectWithSeed(servers, key.seed, 'rotation');
+      const nc = await connectAs('agent', servers, key.seed, 'rotation');
       await (await new Kvm(nc).open('HARMONY', { allow_direct: true })).put('agent.rotation', key.publicKey);
       await nc.close();
     }
 
     sc.cluster.reloadAccounts(publicKeys({ ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } }));
     await waitFor('every server to refuse the retired key', () => accepting(old.seed), (a) => a.every((ok) => !ok), 10_000);
-    await expect(connectWithSeed(servers, old.seed, 'retired')).rejects.toThrow(/authorization/i);
-    const nc = await connectWithSeed(servers, fresh.seed, 'new key');
+    await expect(connectAs('agent', servers, old.seed, 'retired')).rejects.toThrow(/authorization/i);
+    const nc = await connectAs('agent', servers, fresh.seed, 'new key');
     const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
     // The put went to the origin in site-1; site-2's mirror answers reads and follows asynchronously.
     const value = await waitFor('the last put at site-2', async () => (await kv.get('agent.rotation'))?.string(), (v) => v === fresh.publicKey, 10_000);

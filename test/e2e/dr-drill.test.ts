@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { StreamInfo } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { provisionBucket } from '../../lib/kv/provision';
 import { kvLayout } from '../../lib/nats/kv-placement';
 import { serverState, waitFor } from '../../lib/local/readiness';
@@ -25,7 +25,7 @@ describe(`DR drill: ${LOST} is lost with its storage and rebuilt from the same c
   const sc = useSupercluster();
   const open: NatsConnection[] = [];
   const as = async (identity: string, site: string) => {
-    const nc = await connectWithSeed(sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `dr-${identity}-${site}`);
+    const nc = await connectAs(identity, sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `dr-${identity}-${site}`);
     open.push(nc);
     return nc;
   };

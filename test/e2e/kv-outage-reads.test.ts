@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { agentReadSettings, readKey } from '../../lib/kv/agent-read';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { streamInfo } from '../../lib/kv/promote';
 import { provisionBucket } from '../../lib/kv/provision';
 import { waitFor } from '../../lib/local/readiness';
@@ -32,7 +32,7 @@ describe('KV reads survive restarts of the surviving sites while the home site i
     await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
   });
   const as = async (identity: string, site: string) => {
-    const nc = await connectWithSeed(sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `e2e-${identity}-${site}`);
+    const nc = await connectAs(identity, sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `e2e-${identity}-${site}`);
     open.push(nc);
     return nc;
   };

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Fleet } from '../../config/types';
 import { provisionerFiles, SCRIPT_FILE } from '../../constructs/kv-provisioner';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { bucketStatus, streamInfo } from '../../lib/kv/promote';
 import { provisionBucket } from '../../lib/kv/provision';
 import { currentKey } from '../../lib/secrets/material';
+import { runKvCli } from '../../scripts/kv';
 import { installNatscliStandin } from '../support/natscli-standin';
 import { e2eFleet, useSupercluster } from './harness';
 
@@ -60,7 +61,11 @@ describe('KV provisioning converges through a cold start (real nats-server, the 
     }
   };
 
-  beforeAll(() => writeFileSync(seedFile, currentKey(sc.material, 'provisioner').seed, { mode: 0o600 }));
+  const adminSeedFile = join(dir, 'kv-admin.nk');
+  beforeAll(() => {
+    writeFileSync(seedFile, currentKey(sc.material, 'provisioner').seed, { mode: 0o600 });
+    writeFileSync(adminSeedFile, currentKey(sc.material, 'kv-admin').seed, { mode: 0o600 });
+  });
 
   test('no server at all: the run fails (exit 1) and says it could not reach NATS', async () => {
     const result = await run(sc.cluster.fleet, 'site-1');
@@ -97,7 +102,7 @@ describe('KV provisioning converges through a cold start (real nats-server, the 
     for (const [site, stream] of [['site-1', 'KV_HARMONY'], ['site-2', 'KV_HARMONY_site-2'], ['site-3', 'KV_HARMONY_site-3']]) {
       expect(await run(sc.cluster.fleet, site)).toEqual({ code: 0, stdout: `${stream}: unchanged`, stderr: '' });
     }
-    const provisioner = await connectWithSeed(sc.cluster.clientUrls('site-2'), currentKey(sc.material, 'provisioner').seed, 'e2e-provisioner');
+    const provisioner = await connectAs('provisioner', sc.cluster.clientUrls('site-2'), currentKey(sc.material, 'provisioner').seed, 'e2e-provisioner');
     try {
       expect([...(await provisionBucket(provisioner, sc.cluster.fleet)).values()]).toEqual(['unchanged', 'unchanged', 'unchanged']);
     } finally {
@@ -105,17 +110,42 @@ describe('KV provisioning converges through a cold start (real nats-server, the 
     }
   }, 60_000);
 
-  test('drift is repaired by the next run: a changed limit is applied, and changed back', async () => {
+  test('a difference is reported every run and never applied by the in-cluster identity; the operator applies it with a diff, destructive only when allowed', async () => {
     const fleet = sc.cluster.fleet;
-    const provisioner = await connectWithSeed(sc.cluster.clientUrls('site-1'), currentKey(sc.material, 'provisioner').seed, 'e2e-provisioner');
+    const wider: Fleet = { ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, history: 7 } } };
+    const reported = await run(wider, 'site-1');
+    expect(reported).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'KV_HARMONY differs from the fleet in: max_msgs_per_subject; this identity only creates: an operator runs npm run kv -- apply (docs/kv-failover.md)',
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const kv = (fleetNow: Fleet, ...argv: string[]) =>
+      runKvCli(['apply', '--site', 'site-1', '--servers', sc.cluster.clientUrls('site-1').join(','), ...argv], {
+        fleet: fleetNow,
+        env: { NATS_SEED_FILE: adminSeedFile },
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      });
+    const admin = await connectAs('kv-admin', sc.cluster.clientUrls('site-1'), currentKey(sc.material, 'kv-admin').seed);
     try {
-      const wider: Fleet = { ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, history: 7 } } };
-      expect(await run(wider, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: updated', stderr: '' });
-      expect((await streamInfo(provisioner, 'KV_HARMONY')).config.max_msgs_per_subject).toBe(7);
-      expect(await run(fleet, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: updated', stderr: '' });
-      expect((await streamInfo(provisioner, 'KV_HARMONY')).config.max_msgs_per_subject).toBe(5);
+      // Wider history: not destructive, applied, the diff printed first.
+      expect(await kv(wider)).toBe(0);
+      expect(out).toEqual(['~ KV_HARMONY (site-1): update', '    max_msgs_per_subject: 5 -> 7', 'KV_HARMONY: updated']);
+      expect((await streamInfo(admin, 'KV_HARMONY')).config.max_msgs_per_subject).toBe(7);
+      // Back to 5 deletes the oldest revisions of every key: refused without the flag, nothing changed.
+      out.length = 0;
+      expect(await kv(fleet)).toBe(3);
+      expect(out).toEqual(['~ KV_HARMONY (site-1): update, DESTRUCTIVE: max_msgs_per_subject', '    max_msgs_per_subject: 7 -> 5']);
+      expect(err.join('\n')).toContain('KV_HARMONY: max_msgs_per_subject would lose data (or allow deleting it); pass --allow-destructive to apply it anyway');
+      expect((await streamInfo(admin, 'KV_HARMONY')).config.max_msgs_per_subject).toBe(7);
+      out.length = 0;
+      expect(await kv(fleet, '--allow-destructive')).toBe(0);
+      expect((await streamInfo(admin, 'KV_HARMONY')).config.max_msgs_per_subject).toBe(5);
+      expect(await run(fleet, 'site-1')).toEqual({ code: 0, stdout: 'KV_HARMONY: unchanged', stderr: '' });
     } finally {
-      await provisioner.close();
+      await admin.close();
     }
   }, 60_000);
 
@@ -128,7 +158,7 @@ describe('KV provisioning converges through a cold start (real nats-server, the 
       expect(refused.code).toBe(1);
       expect(refused.stderr).toBe('KV_HARMONY lives in cluster site-1, the fleet places it in site-2: not moving it (docs/kv-failover.md)');
     }
-    const monitor = await connectWithSeed(sc.cluster.clientUrls('site-3'), currentKey(sc.material, 'monitor').seed, 'e2e-monitor');
+    const monitor = await connectAs('monitor', sc.cluster.clientUrls('site-3'), currentKey(sc.material, 'monitor').seed, 'e2e-monitor');
     try {
       expect((await streamInfo(monitor, 'KV_HARMONY')).cluster?.name).toBe('site-1');
       // Under the moved fleet, status names what provisioning has not achieved.

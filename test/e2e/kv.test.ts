@@ -2,7 +2,7 @@ import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { agentReadSettings, readKey } from '../../lib/kv/agent-read';
 import { promoteMirror, promotesInPlace, streamInfo } from '../../lib/kv/promote';
 import { provisionBucket } from '../../lib/kv/provision';
@@ -63,7 +63,7 @@ function connections(sc: ReturnType<typeof useSupercluster>) {
     await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
   });
   return async (identity: string, site: string): Promise<NatsConnection> => {
-    const nc = await connectWithSeed(sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `e2e-kv-${identity}-${site}`);
+    const nc = await connectAs(identity, sc.cluster.clientUrls(site), currentKey(sc.material, identity).seed, `e2e-kv-${identity}-${site}`);
     open.push(nc);
     return nc;
   };

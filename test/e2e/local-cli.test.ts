@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { waitFor } from '../../lib/local/readiness';
 
 const REPO = join(__dirname, '..', '..');
@@ -28,11 +28,11 @@ describe('npm run local', () => {
       expect(serversFrom(dir).split('\n')).toHaveLength(9);
 
       const seed = readFileSync(seedFile, 'utf8').trim();
-      const writer = await connectWithSeed(urls['site-1'], seed, 'local-cli-writer');
+      const writer = await connectAs('agent', urls['site-1'], seed, 'local-cli-writer');
       await (await new Kvm(writer).open('HARMONY', { allow_direct: true })).put('local.cli', 'hello');
       await writer.close();
       for (const site of ['site-1', 'site-2', 'site-3']) {
-        const nc = await connectWithSeed(urls[site], seed, `local-cli-${site}`);
+        const nc = await connectAs('agent', urls[site], seed, `local-cli-${site}`);
         const kv = await new Kvm(nc).open('HARMONY', { allow_direct: true });
         // Mirrors are asynchronous: bounded wait for the value to arrive.
         const value = await waitFor(`local.cli at ${site}`, async () => (await kv.get('local.cli'))?.string(), (v) => v === 'hello', 10_000);

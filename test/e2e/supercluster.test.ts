@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { connectWithSeed } from '../../lib/kv/connect';
+import { connectAs } from '../../lib/kv/connect';
 import { spawnServer, stopServer } from '../../lib/local/nats-server';
 import { LOCAL_PORTS, claimLoopbackBlock } from '../../lib/local/loopback';
 import { serverState, waitFor } from '../../lib/local/readiness';
@@ -70,8 +70,8 @@ describe('the fleet as a supercluster on real nats-server (3 sites x 3 servers)'
 
   test('a message published at site-1 reaches a subscriber at site-3', async () => {
     const seed = currentKey(sc.material, 'e2e-probe').seed;
-    const sub = await connectWithSeed(sc.cluster.clientUrls('site-3'), seed, 'e2e-sub');
-    const pub = await connectWithSeed(sc.cluster.clientUrls('site-1'), seed, 'e2e-pub');
+    const sub = await connectAs('e2e-probe', sc.cluster.clientUrls('site-3'), seed, 'e2e-sub');
+    const pub = await connectAs('e2e-probe', sc.cluster.clientUrls('site-1'), seed, 'e2e-pub');
     try {
       const received = new Promise<string>((resolve) => {
         const s = sub.subscribe('e2e.hello', { max: 1 });

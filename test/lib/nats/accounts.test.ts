@@ -39,7 +39,7 @@ describe('accounts', () => {
       ...dataOps('KV_HARMONY_site-2'),
       ...dataOps('KV_HARMONY_site-3'),
     ]);
-    expect(agent.permissions.subscribe.allow).toEqual(['_INBOX.>']);
+    expect(agent.permissions.subscribe.allow).toEqual(['_INBOX_agent.>']);
   });
 
   test('during a rotation both keys of an identity get the same permissions', () => {
@@ -50,9 +50,15 @@ describe('accounts', () => {
     expect(agentUsers[0].permissions).toEqual(agentUsers[1].permissions);
   });
 
-  test('fleet services get their declared allow lists', () => {
+  test('fleet services get their declared allow lists, and their own reply inbox', () => {
     const fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }] } };
-    expect(identityPermissions(fleet).get('billing')).toEqual({ publish: ['billing.>'], subscribe: ['orders.*'] });
+    expect(identityPermissions(fleet).get('billing')).toEqual({ publish: ['billing.>'], subscribe: ['orders.*', '_INBOX_billing.>'] });
+  });
+
+  test('no identity may subscribe to the shared _INBOX.> or to another identity\'s inbox', () => {
+    for (const [identity, perms] of identityPermissions(exampleFleet)) {
+      expect(perms.subscribe.filter((s) => s.startsWith('_INBOX'))).toEqual([`_INBOX_${identity}.>`]);
+    }
   });
 
   test('rendering is deterministic and the checksum follows the text', () => {

@@ -9,7 +9,8 @@ describe('agent permissions', () => {
   test('are scoped to the bucket', () => {
     expect(agent.publish).toContain('$KV.HARMONY.>');
     for (const subject of agent.publish.filter((s) => s !== '$JS.API.INFO')) expect(subject).toMatch(/HARMONY/);
-    expect(agent.subscribe).toEqual(['_INBOX.>']);
+    // Its own replies only: never the shared _INBOX.>.
+    expect(agent.subscribe).toEqual(['_INBOX_agent.>']);
   });
 
   test('grant no broad JetStream API (ADR 019 asked for $JS.API.STREAM.> and $JS.API.CONSUMER.>)', () => {
@@ -26,8 +27,16 @@ describe('agent permissions', () => {
 
 describe('provisioner permissions', () => {
   const provisioner = provisionerPermissions(['KV_HARMONY', 'KV_HARMONY_site-2']);
-  test('create and update the bucket and each mirror, never delete', () => {
-    expect(provisioner.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.KV_HARMONY', '$JS.API.STREAM.UPDATE.KV_HARMONY', '$JS.API.STREAM.CREATE.KV_HARMONY_site-2']));
+  test('create and read the bucket and each mirror: never update (a destructive change), delete or purge', () => {
+    expect(provisioner.publish).toEqual([
+      '$JS.API.INFO',
+      '$JS.API.STREAM.NAMES',
+      '$JS.API.STREAM.CREATE.KV_HARMONY',
+      '$JS.API.STREAM.INFO.KV_HARMONY',
+      '$JS.API.STREAM.CREATE.KV_HARMONY_site-2',
+      '$JS.API.STREAM.INFO.KV_HARMONY_site-2',
+    ]);
+    expect(provisioner.subscribe).toEqual(['_INBOX_provisioner.>']);
     expect(all(provisioner).flatMap(managementSubjectsReached)).toEqual([]);
   });
 });
@@ -36,6 +45,7 @@ describe('monitor permissions', () => {
   test('are read-only', () => {
     const monitor = monitorPermissions();
     expect(monitor.publish.every((s) => /INFO|NAMES|LIST/.test(s))).toBe(true);
+    expect(monitor.subscribe).toEqual(['_INBOX_monitor.>']);
     expect(all(monitor).flatMap(managementSubjectsReached)).toEqual([]);
   });
 });
