@@ -151,6 +151,17 @@ export interface GatewaySpec {
    */
   readonly extraHosts?: readonly string[];
   /**
+   * Source addresses (CIDRs) allowed to reach this site's gateway: the
+   * gateway Service's `loadBalancerSourceRanges`. nats-server accepts one
+   * gateway user and, with TLS, checks only that a certificate chains to
+   * the fleet CA, so a site's certificate plus the gateway password could
+   * pose as another site: keep the port to the other sites' addresses.
+   * (With `exposure: NodePort` Kubernetes ignores this: filter on the
+   * nodes' firewall instead.)
+   * @default the other sites' gateway IP addresses (advertiseHost and extraHosts that are IPs), as /32 or /128
+   */
+  readonly peerSourceRanges?: readonly string[];
+  /**
    * The address is private (RFC 1918/ULA, a VPN). Only then may TLS be off.
    * @default false (public: mutual TLS is mandatory)
    */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { fromPublic } from 'nkeys.js';
-import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPort, mirrorReplicas, natsVersion, siteNamespace, siteNodes, siteSpread } from '../lib/defaults';
+import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPeerSourceRanges, gatewayPort, mirrorReplicas, natsVersion, siteNamespace, siteNodes, siteSpread } from '../lib/defaults';
 import { MIN_NATS_VERSION, atLeast, countsGatewayUrls, parseVersion } from '../lib/nats/versions';
 import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways';
 import type { IdentityKeys } from '../lib/nats/accounts';
@@ -11,7 +11,7 @@ import { managementSubjectsReached } from '../lib/nats/permissions';
 import { isValidSubject } from '../lib/nats/subjects';
 import { parseQuantity } from '../lib/quantity';
 import type { Fleet, ServiceIdentitySpec, SiteSpec } from './types';
-import { validateMgmtHost } from './validate-mgmt';
+import { parseCidr, validateMgmtHost } from './validate-mgmt';
 
 /** A rule: when `failed`, `message` says what is wrong, where, and the fix. */
 interface Rule {
@@ -83,6 +83,14 @@ function siteRules(site: SiteSpec, i: number): Rule[] {
       failed: !['DoNotSchedule', 'ScheduleAnyway'].includes(siteSpread(site).whenUnsatisfiable),
       message: `${at}.spread.whenUnsatisfiable is "${siteSpread(site).whenUnsatisfiable}": use "DoNotSchedule" or "ScheduleAnyway"`,
     },
+    ...(site.gateway.peerSourceRanges ?? []).map((cidr, j) => ({
+      failed: parseCidr(cidr) === undefined,
+      message: `${at}.gateway.peerSourceRanges[${j}] is "${cidr}": not a CIDR; write the other sites' source addresses, e.g. "198.51.100.0/24" or "2001:db8::/48"`,
+    })),
+    ...(site.gateway.peerSourceRanges ?? []).map((cidr, j) => ({
+      failed: parseCidr(cidr)?.prefix === 0,
+      message: `${at}.gateway.peerSourceRanges[${j}] is "${cidr}": that is every address; list the other sites' source addresses`,
+    })),
     quantityRule(`${at}.storage.size`, site.storage.size),
     quantityRule(`${at}.memoryStore`, site.memoryStore ?? '0'),
     ...(site.resources?.cpu !== undefined ? [{ failed: !CPU.test(site.resources.cpu), message: `${at}.resources.cpu is "${site.resources.cpu}": write millicores ("250m") or cores ("1")` }] : []),
@@ -111,6 +119,12 @@ function fleetSiteRules(fleet: Fleet): Rule[] {
     ...collisions.map((c) => ({
       failed: true,
       message: `${c.at}.gateway: ${c.key} is already the gateway address of another site; each site needs its own host:port`,
+    })),
+    ...fleet.sites.map((site, i) => ({
+      failed: gatewayExposure(site) === 'LoadBalancer' && !site.gateway.private && gatewayPeerSourceRanges(fleet, site).length === 0,
+      message:
+        `sites[${i}].gateway has no peerSourceRanges and none can be derived (the other sites list host names only): its public gateway would accept anyone; ` +
+        "set sites[].gateway.peerSourceRanges to the other sites' source addresses, or list their node IPs in extraHosts",
     })),
     {
       failed: tlsModes.size > 1,
@@ -142,10 +156,27 @@ function serviceRules(s: ServiceIdentitySpec, i: number): Rule[] {
             failed: reached.length > 0,
             message: `${at}.${kind}[${j}] is "${subject}": it grants JetStream management (${reached[0]}); no identity may hold $JS.>, $JS.API.>, $JS.API.STREAM.> or $JS.API.CONSUMER.>; list only the bucket-scoped subjects it needs`,
           },
+          {
+            failed: reached.length === 0 && isValidSubject(subject) && reachesSystemSubjects(subject),
+            message:
+              `${at}.${kind}[${j}] is "${subject}": it reaches the platform's own subjects (JetStream and KV APIs, $SYS, the bucket's data, other identities' replies under _INBOX*); ` +
+              'a service allow list starts with an application token of its own, e.g. "billing.>"; the bucket is the agent\'s, and each identity gets its own reply inbox',
+          },
         ];
       }),
     ),
   ];
+}
+
+/**
+ * Whether a service pattern can match a subject the platform reserves:
+ * anything whose first token starts with `$` ($JS, $KV, $SYS, $O, $MQTT,
+ * $NRG...) or `_INBOX` (the shared inbox and every identity's own), or a
+ * first-token wildcard, which matches those too.
+ */
+export function reachesSystemSubjects(pattern: string): boolean {
+  const first = pattern.split('.')[0];
+  return first === '*' || first === '>' || first.startsWith('$') || first.startsWith('_INBOX');
 }
 
 function accountRules(fleet: Fleet): Rule[] {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Fleet, KvBucketSpec, SiteSpec } from '../config/types';
 import { DEFAULT_NATS_VERSION } from './nats/versions';
 
@@ -28,3 +29,11 @@ export const siteSpread = (site: SiteSpec) => ({
   topologyKey: site.spread?.topologyKey ?? 'kubernetes.io/hostname',
   whenUnsatisfiable: site.spread?.whenUnsatisfiable ?? 'DoNotSchedule',
 });
+/** The addresses that may reach `site`'s gateway: as the fleet says, else the other sites' gateway IPs. */
+export const gatewayPeerSourceRanges = (fleet: Fleet, site: SiteSpec): readonly string[] =>
+  site.gateway.peerSourceRanges ??
+  fleet.sites
+    .filter((s) => s !== site)
+    .flatMap(gatewayHosts)
+    .filter((h) => isIP(h) !== 0)
+    .map((ip) => (isIP(ip) === 4 ? `${ip}/32` : `${ip}/128`));

@@ -1,6 +1,7 @@
 import { createUser } from 'nkeys.js';
 import type { Fleet, ServiceIdentitySpec } from '../../config/types';
 import { fleetWarnings, validateFleet } from '../../config/validate';
+import { gatewayPeerSourceRanges } from '../../lib/defaults';
 import { expectedMetaGroupSize, superclusterServers } from '../../lib/nats/gateways';
 import { exampleFleet, exampleIdentities, generatedFleet, withSite } from '../fixtures/fleet';
 
@@ -111,7 +112,24 @@ describe('validateFleet', () => {
   });
 
   describe('service identities', () => {
-    test('a least-privilege service is fine', () => expect(problems(...withService({ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*', '_INBOX.>'] }))).toEqual([]));
+    test('a least-privilege service is fine (its reply inbox is added for it)', () => expect(problems(...withService({ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }))).toEqual([]));
+    test.each([
+      ['the shared inbox', '_INBOX.>'],
+      ["another identity's inbox", '_INBOX_agent.>'],
+      ['the bucket by its data subjects', '$KV.HARMONY.>'],
+      ['every bucket', '$KV.>'],
+      ['a direct get of the bucket', '$JS.API.DIRECT.GET.KV_HARMONY'],
+      ['a stream update, spelled out', '$JS.API.STREAM.UPDATE.KV_HARMONY'],
+      ['a consumer on the bucket', '$JS.API.CONSUMER.CREATE.KV_HARMONY.>'],
+      ['JetStream advisories', '$JS.EVENT.>'],
+      ['acks of any stream', '$JS.ACK.>'],
+      ['the system account', '$SYS.>'],
+      ['a first-token wildcard', '*.orders'],
+    ])('%s (%s) is refused, naming the class and the fix', (_, subject) => {
+      const found = problems(...withService({ name: 'nosy', publish: ['nosy.>'], subscribe: [subject] }));
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(new RegExp(`^account\\.services\\[0\\]\\.subscribe\\[0\\] is "${subject.replace(/[$.*>]/g, (c) => `\\${c}`)}": it (reaches the platform's own subjects|grants JetStream management)`));
+    });
     test.each(['$JS.>', '$JS.API.>', '$JS.API.STREAM.>', '$JS.API.CONSUMER.>', '>'])('holding %s is refused', (subject) =>
       expect(problems(...withService({ name: 'greedy', publish: [subject], subscribe: [] }))).toContainEqual(expect.stringMatching(/account\.services\[0\]\.publish\[0\] is ".*": it grants JetStream management/)),
     );
@@ -189,6 +207,25 @@ describe('validateFleet', () => {
       expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/backend\.bucket is empty/), expect.stringMatching(/backend\.endpoint is "http:\/\/x"/), expect.stringMatching(/backend\.region is empty/)]));
     });
     test('a local state dir outside the repo', () => expect(problems({ ...exampleFleet, backend: { type: 'local', dir: '/var/state' } })).toContainEqual(expect.stringMatching(/backend\.dir is "\/var\/state"/)));
+  });
+
+  describe('gateway peers', () => {
+    test('default: each site admits the other sites\' gateway IPs', () => {
+      expect(gatewayPeerSourceRanges(exampleFleet, exampleFleet.sites[0])).toEqual(['198.51.100.22/32', '198.51.100.23/32', '203.0.113.32/32', '203.0.113.33/32']);
+    });
+    test('an explicit list wins and must be CIDRs, not everything', () => {
+      expect(problems(withGateway(0, { peerSourceRanges: ['198.51.100.0/24', '2001:db8::/48'] }))).toEqual([]);
+      expect(problems(withGateway(0, { peerSourceRanges: ['198.51.100.0/33'] }))).toEqual([
+        'sites[0].gateway.peerSourceRanges[0] is "198.51.100.0/33": not a CIDR; write the other sites\' source addresses, e.g. "198.51.100.0/24" or "2001:db8::/48"',
+      ]);
+      expect(problems(withGateway(0, { peerSourceRanges: ['0.0.0.0/0'] }))).toEqual(['sites[0].gateway.peerSourceRanges[0] is "0.0.0.0/0": that is every address; list the other sites\' source addresses']);
+    });
+    test('a public gateway with nothing to admit is refused', () => {
+      const names = { ...exampleFleet, sites: exampleFleet.sites.map((s, i) => ({ ...s, gateway: { advertiseHost: `gw${i}.example.org`, extraHosts: [`a${i}.example.org`, `b${i}.example.org`] } })) };
+      expect(problems(names)).toEqual(
+        names.sites.map((_, i) => expect.stringMatching(new RegExp(`^sites\\[${i}\\]\\.gateway has no peerSourceRanges and none can be derived`))),
+      );
+    });
   });
 
   describe('cold-start quorum', () => {

@@ -125,6 +125,12 @@ describe('NatsSiteStack', () => {
     });
   });
 
+  test("only the other sites' addresses may reach the gateway Service", () => {
+    expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.22/32', '198.51.100.23/32', '203.0.113.32/32', '203.0.113.33/32']);
+    const t = synth(withSite(0, { gateway: { ...exampleFleet.sites[0].gateway, peerSourceRanges: ['198.51.100.0/24'] } }));
+    expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.0/24']);
+  });
+
   test('the apply does not wait for a LoadBalancer address (ServiceLB missing or port taken would hang it)', () => {
     expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').wait_for_load_balancer).toBe(false);
   });
