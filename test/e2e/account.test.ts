@@ -71,7 +71,7 @@ describe('the HARMONY account on real nats-server', () => {
     });
   });
 
-  test('the provisioner creates and updates the bucket but cannot delete it', async () => {
+  test('the provisioner creates the bucket and finds it unchanged, but cannot delete it', async () => {
     const provisioner = await as('provisioner', 'site-2');
     const again = await provisionBucket(provisioner, sc.cluster.fleet);
     expect([...again.values()].every((a) => a === 'unchanged')).toBe(true);
