@@ -80,6 +80,14 @@ function withLoopbackCertificates(material: SecretMaterial, fleet: Fleet, hostsO
   };
 }
 
+/** Every supercluster of this process not yet closed: what a signal handler must stop (closeAllClusters). */
+const live = new Set<LocalSupercluster>();
+
+/** Stops every supercluster this process started and removes their files: for signal and error handlers. */
+export async function closeAllClusters(): Promise<void> {
+  await Promise.all([...live].map((c) => c.close()));
+}
+
 /**
  * The fleet's NATS supercluster as nats-server processes on loopback, from
  * the same per-site config the Helm release gets (siteServerConfig), with
@@ -135,6 +143,9 @@ export class LocalSupercluster {
       );
       const material = withLoopbackCertificates(options.material, fleet, (site) => servers.filter((s) => s.site === site).map((s) => s.host));
       const cluster = new LocalSupercluster(fleet, material, dir, options.dir === undefined, servers, block, options.log);
+      // From here on, closeAllClusters() cleans it up, whatever happens next.
+      live.add(cluster);
+      options.log?.(`working directory ${dir}`);
       cluster.writeFiles();
       return cluster;
     } catch (e) {
@@ -268,6 +279,7 @@ export class LocalSupercluster {
 
   /** Stops every server, removes the directory this instance created and gives back its loopback block. */
   async close(): Promise<void> {
+    live.delete(this);
     try {
       await Promise.all(this.servers.map((s) => this.stopServer(s)));
     } finally {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connectAs } from '../../lib/kv/connect';
@@ -10,6 +11,20 @@ jest.setTimeout(90_000);
 
 /** Servers still running from `dir` (their config paths contain it). */
 const serversFrom = (dir: string) => spawnSync('pgrep', ['-f', dir], { encoding: 'utf8' }).stdout.trim();
+
+/** `npm run local` as a child process, on the nats-server under test, with its output collected. */
+function startLocalCli(env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['-r', 'sucrase/register', join(REPO, 'scripts', 'local.ts')], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.NATS_SERVER_BIN ? { NATS_SERVER_BIN: process.env.NATS_SERVER_BIN } : {}), ...env },
+  });
+  const state = { out: '' };
+  child.stdout.on('data', (d) => (state.out += d));
+  child.stderr.on('data', (d) => (state.out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const dir = async () => (await waitFor('the working directory line', async () => /working directory (\S+)/.exec(state.out)?.[1], (d) => d !== undefined || child.exitCode !== null, 30_000))!;
+  return { child, state, exited, dir };
+}
 
 describe('npm run local', () => {
   test('brings up the default fleet, serves the agent at every site, and cleans up on Ctrl-C', async () => {
@@ -46,6 +61,65 @@ describe('npm run local', () => {
       expect(serversFrom(dir)).toBe('');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test.each(['SIGTERM', 'SIGHUP'] as const)('%s once up (the terminal closing): every server stopped, every file removed', async (signal) => {
+    const run = startLocalCli();
+    try {
+      const dir = await run.dir();
+      await waitFor('the ready banner', async () => run.state.out, (o) => o.includes('ready: the supercluster is up') || run.child.exitCode !== null, 60_000);
+      expect(serversFrom(dir).split('\n')).toHaveLength(9);
+      run.child.kill(signal);
+      expect(await run.exited).toBe(0);
+      expect(run.state.out).toContain(`stopping (${signal})`);
+      expect(existsSync(dir)).toBe(false);
+      expect(serversFrom(dir)).toBe('');
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+  });
+
+  test('Ctrl-C while it is still starting: nothing is left behind', async () => {
+    const run = startLocalCli();
+    try {
+      const dir = await run.dir();
+      expect(run.state.out).not.toContain('ready: the supercluster is up');
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(serversFrom(dir)).toBe('');
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+  });
+
+  test('a start that fails (servers that die at once) exits 1 and leaves nothing behind', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'harmony-dying-'));
+    try {
+      // Passes the version check and the config test, then dies when started.
+      writeFileSync(join(bin, 'nats-server'), '#!/bin/sh\ncase "$1" in --version) echo "nats-server: v2.15.1";; -t) exit 0;; *) exit 1;; esac\n', { mode: 0o755 });
+      const run = startLocalCli({ NATS_SERVER_BIN: join(bin, 'nats-server') });
+      const dir = await run.dir();
+      expect(await run.exited).toBe(1);
+      expect(run.state.out).toMatch(/exited/);
+      expect(existsSync(dir)).toBe(false);
+      expect(serversFrom(dir)).toBe('');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  test('an exported AGE_IDENTITY_FILE alone does not switch it to the real secrets', async () => {
+    const run = startLocalCli({ AGE_IDENTITY_FILE: '/nonexistent/identity.txt' });
+    try {
+      await run.dir();
+      expect(run.state.out).toContain('AGE_IDENTITY_FILE is set but ignored: throwaway keys unless --identity <file> is given');
+      expect(run.state.out).toContain('minting session keys and certificates');
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }
   });
 
