@@ -21,6 +21,9 @@ import { SITE_TF_VARS, siteTfVars } from '../secrets/tf-vars';
 /** Paths whose uncommitted changes would make a deploy differ from what is in git. */
 export const GUARDED_PATHS = ['config', 'nix', 'secrets'] as const;
 
+/** The mgmt host's SSH host key, age-encrypted (npm run keys -- host-key), relative to the repository. */
+export const HOST_KEY = 'nix/secrets/ssh_host_ed25519_key.age';
+
 /** The lock file of the mgmt host's flake, relative to the repository. */
 export const FLAKE_LOCK = 'nix/flake.lock';
 
@@ -226,6 +229,12 @@ export function preflight(fleet: Fleet, args: OperateArgs, seen: Observed): Pref
       problems.push(`\`${program}\` is not on the PATH (${why})`);
     }
   }
+  if (target.kind === 'mgmt' && !args.placeholders && !seen.readable(join(seen.repoRoot ?? REPO_ROOT, HOST_KEY))) {
+    problems.push(
+      `${HOST_KEY} does not exist: nixos-anywhere installs the host's SSH key from it before first boot, and agenix decrypts every host secret with that key; ` +
+        'run `npm run keys -- host-key`, create the agenix secrets (nix/secrets/README.md) and commit',
+    );
+  }
   if (target.kind === 'mgmt' && !seen.readable(join(seen.repoRoot ?? REPO_ROOT, FLAKE_LOCK))) {
     problems.push(
       `${FLAKE_LOCK} does not exist: nixos-anywhere builds the flake in pure mode (nix build --expr 'builtins.getFlake ...'), which refuses unlocked inputs; ` +
@@ -268,7 +277,8 @@ export const placeholderVars = (): Record<string, string> => Object.fromEntries(
  */
 export function childEnv(base: Readonly<Record<string, string | undefined>>, vars: Readonly<Record<string, string>>, identityFile: string): Record<string, string> {
   const kept = Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TF_VAR_') && e[0] !== IDENTITY_ENV);
-  return { ...Object.fromEntries(kept), ...vars, ...(identityFile ? { [IDENTITY_ENV]: identityFile } : {}) };
+  // Neither Terraform (CHECKPOINT_DISABLE) nor the cdktf CLI (DISABLE_VERSION_CHECK) phones home from a deploy.
+  return { ...Object.fromEntries(kept), ...vars, ...(identityFile ? { [IDENTITY_ENV]: identityFile } : {}), CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1' };
 }
 
 export interface ChildCommand {

@@ -223,6 +223,19 @@ describe('preflight', () => {
     expect(() => preflight(fleet, args('plan', 'nats-site-1'), observed({ readable: noLock, repoRoot: REPO }))).not.toThrow();
   });
 
+  test('mgmt refuses before the host key is minted, and says how; a placeholder plan does not need it', () => {
+    const env = { AGE_IDENTITY_FILE: '/id', HCLOUD_TOKEN: 'x' };
+    const noHostKey = (p: string) => p !== `${REPO}/nix/secrets/ssh_host_ed25519_key.age`;
+    const e = refusal(() => preflight(fleet, args('deploy', 'mgmt'), observed({ env, readable: noHostKey, repoRoot: REPO })));
+    expect(e.problems).toEqual([expect.stringMatching(/^nix\/secrets\/ssh_host_ed25519_key\.age does not exist: .*run `npm run keys -- host-key`/)]);
+    expect(() => preflight(fleet, args('check', 'mgmt', { placeholders: true }), observed({ env: { HCLOUD_TOKEN: 'x' }, readable: noHostKey, repoRoot: REPO }))).not.toThrow();
+  });
+
+  test('nothing phones home: the child gets CHECKPOINT_DISABLE and DISABLE_VERSION_CHECK', () => {
+    expect(childEnv({ PATH: '/bin' }, {}, '/id')).toMatchObject({ CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1' });
+    expect(childEnv({ PATH: '/bin', CHECKPOINT_DISABLE: '' }, {}, '/id').CHECKPOINT_DISABLE).toBe('1');
+  });
+
   test('terraform needs a synthesized stack', () => {
     const e = refusal(() => preflight(fleet, args('terraform', 'nats-site-1', { passThrough: ['init'] }), observed({ synthesized: () => false })));
     expect(e.message).toContain('cdktf.out/stacks/nats-site-1/cdk.tf.json does not exist: run `npx cdktf synth` first');
