@@ -91,16 +91,65 @@ export function networkOf(cidr: Cidr): string {
 
 const PASTE_PUB = 'paste one line of a .pub file, e.g. ~/.ssh/id_ed25519.pub';
 
-/** Checks an OpenSSH public key line; returns problem and fix, or undefined. */
+/** The strings of an SSH wire-format blob (RFC 4251 string/mpint: uint32 length, bytes), or undefined when it does not parse whole. */
+function sshStrings(bytes: Buffer): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (at + 4 > bytes.length) return undefined;
+    const length = bytes.readUInt32BE(at);
+    if (at + 4 + length > bytes.length) return undefined;
+    out.push(bytes.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  return out;
+}
+
+/** Bits of an mpint, leading zero bytes ignored. */
+const mpintBits = (b: Buffer): number => {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return i === b.length ? 0 : (b.length - i - 1) * 8 + Math.floor(Math.log2(b[i])) + 1;
+};
+
+/** authorized_keys options a line may start with; root's authorized keys must not carry any from the fleet. */
+const AUTHORIZED_KEYS_OPTION = /^(command|from|environment|permitopen|permitlisten|principals|tunnel|expiry-time)=|^(no-|restrict|cert-authority|agent-forwarding|port-forwarding|pty|user-rc|x11-forwarding)/;
+
+/** Checks an OpenSSH public key line whole; returns problem and fix, or undefined. */
 function sshKeyProblem(line: string): string | undefined {
   if (/PRIVATE KEY/.test(line)) return 'a private key; never put it in the config, paste the public half (the .pub file)';
+  if (/[\r\n\0]/.test(line)) return `more than one line: one key per entry, or a second line would land in root's authorized keys as written; ${PASTE_PUB}`;
   const [type, blob] = line.trim().split(/\s+/);
+  if (AUTHORIZED_KEYS_OPTION.test(type ?? '')) return `authorized_keys options (${type.split(/[=,]/)[0]}...) before the key: the fleet grants plain keys only; ${PASTE_PUB}`;
   if (!SSH_KEY_TYPES.includes(type)) return `not an OpenSSH public key (${SSH_KEY_TYPES.join(', ')}); ${PASTE_PUB}`;
   // The base64 blob starts with the key type again (RFC 4253 section 6.6).
-  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(blob ?? '') ? Buffer.from(blob, 'base64') : Buffer.alloc(0);
-  const length = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  if (length < 0 || bytes.subarray(4, 4 + length).toString('latin1') !== type) return `no valid ${type} key data after the type (truncated or mangled?); ${PASTE_PUB}`;
+  const parts = /^[A-Za-z0-9+/]+={0,2}$/.test(blob ?? '') ? sshStrings(Buffer.from(blob, 'base64')) : undefined;
+  if (!parts || parts.length === 0 || parts[0].toString('latin1') !== type) return `no valid ${type} key data after the type (truncated or mangled?); ${PASTE_PUB}`;
+  if (type === 'ssh-ed25519' && (parts.length !== 2 || parts[1].length !== 32)) return `not a whole ed25519 key (32 bytes); ${PASTE_PUB}`;
+  if (type === 'ssh-rsa') {
+    const bits = parts.length === 3 ? mpintBits(parts[2]) : 0;
+    if (bits < 3072) return `an RSA key of ${bits} bits: too weak for root on the management host; use ssh-ed25519 (ssh-keygen -t ed25519) or RSA of at least 3072 bits`;
+  }
+  if (type.startsWith('ecdsa-sha2-') && (parts.length !== 3 || parts[1].toString('latin1') !== type.slice('ecdsa-sha2-'.length))) return `its curve does not match ${type}; ${PASTE_PUB}`;
   return undefined;
+}
+
+/** Whether the CIDRs of one family together cover every address of it. */
+export function coverAll(cidrs: readonly Cidr[], family: 4 | 6): boolean {
+  const bits = family === 4 ? 32n : 128n;
+  const ranges = cidrs
+    .filter((c) => c.family === family)
+    .map((c) => {
+      const host = bits - BigInt(c.prefix);
+      const start = (toBigInt(c.address, family) >> host) << host;
+      return [start, start + (1n << host) - 1n] as const;
+    })
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let next = 0n;
+  for (const [start, end] of ranges) {
+    if (start > next) return false;
+    if (end + 1n > next) next = end + 1n;
+  }
+  return next === 1n << bits;
 }
 
 function refTooOld(ref: string): boolean {
@@ -195,6 +244,14 @@ function rules(host: MgmtHostSpec, path: string): Rule[] {
           message: `${path}.adminCidrs[${i}] is "${value}": opens SSH to the whole Internet; list your admin networks, or set ${path}.allowSshFromAnywhere: true`,
         },
       ];
+    }),
+    ...([4, 6] as const).map((family) => {
+      const cidrs = host.adminCidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+      return {
+        // One /0 already has its own message; several ranges can add up to the same.
+        failed: host.allowSshFromAnywhere !== true && !cidrs.some((c) => c.family === family && c.prefix === 0) && coverAll(cidrs, family),
+        message: `${path}.adminCidrs together cover every IPv${family} address: that opens SSH to the whole Internet; list your admin networks, or set ${path}.allowSshFromAnywhere: true`,
+      };
     }),
     ...(['opsBridge', 'sso', 'ldap'] as const).map((key) => ({
       failed: !HOSTNAME.test(domains[key]),

@@ -1,8 +1,26 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { fleet } from '../../config/fleet';
 import { nameInZone, networkOf, parseCidr, validateMgmtHost } from '../../config/validate-mgmt';
 import { mgmtHost, withMgmt } from '../fixtures/mgmt-host';
 
 const ED25519 = mgmtHost.adminSshKeys[0];
+
+/** An SSH wire-format string (uint32 length, bytes). */
+const sshString = (v: string | Buffer): Buffer => {
+  const b = typeof v === 'string' ? Buffer.from(v) : v;
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(b.length);
+  return Buffer.concat([len, b]);
+};
+/** A real RSA public key of `bits` in OpenSSH form, made here (no fixture to keep). */
+const rsaKey = (bits: number): string => {
+  const jwk = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' });
+  const mpint = (b64url: string) => {
+    const raw = Buffer.from(b64url, 'base64url');
+    return sshString(raw[0] & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
+  };
+  return `ssh-rsa ${Buffer.concat([sshString('ssh-rsa'), mpint(jwk.e!), mpint(jwk.n!)]).toString('base64')} rsa@example.org`;
+};
 
 /** The single problem a change causes (and proof the fixture had none). */
 function problemsOf(change: Parameters<typeof withMgmt>[0]): string[] {
@@ -60,9 +78,29 @@ describe('validateMgmtHost', () => {
   });
 
   describe('adminSshKeys', () => {
-    test('ed25519, ecdsa and rsa public keys are accepted', () => {
-      const rsa = `ssh-rsa ${Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('ssh-rsa'), Buffer.alloc(8)]).toString('base64')} rsa@example.org`;
-      expect(problemsOf({ adminSshKeys: [ED25519, mgmtHost.adminSshKeys[1], rsa] })).toEqual([]);
+    test('ed25519, ecdsa and rsa (3072 bits or more) public keys are accepted', () => {
+      expect(problemsOf({ adminSshKeys: [ED25519, mgmtHost.adminSshKeys[1], rsaKey(3072)] })).toEqual([]);
+    });
+    test('an RSA key under 3072 bits is refused, with its size', () => {
+      expect(problemsOf({ adminSshKeys: [rsaKey(2048)] })).toEqual([expect.stringMatching(/adminSshKeys\[0\] .*: an RSA key of 2048 bits: too weak .*use ssh-ed25519/)]);
+    });
+    test('two keys in one entry (a second line) are refused: root would get the second too', () => {
+      expect(problemsOf({ adminSshKeys: [`${ED25519}\n${rsaKey(3072)}`] })).toEqual([expect.stringMatching(/adminSshKeys\[0\] .*: more than one line: one key per entry/)]);
+      expect(problemsOf({ adminSshKeys: [`${ED25519}\r`] })).toEqual([expect.stringMatching(/more than one line/)]);
+    });
+    test('authorized_keys options before the key are refused', () => {
+      expect(problemsOf({ adminSshKeys: [`command="/bin/sh" ${ED25519}`, `no-pty ${ED25519}`] })).toEqual([
+        expect.stringMatching(/adminSshKeys\[0\] .*: authorized_keys options \(command\.\.\.\) before the key/),
+        expect.stringMatching(/adminSshKeys\[1\] .*: authorized_keys options \(no-pty\.\.\.\) before the key/),
+      ]);
+    });
+    test('an ed25519 key of the wrong length, or trailing data in the blob, is refused', () => {
+      const short = `ssh-ed25519 ${Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(16))]).toString('base64')}`;
+      const trailing = `ssh-ed25519 ${Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(32)), Buffer.from([1, 2])]).toString('base64')}`;
+      expect(problemsOf({ adminSshKeys: [short, trailing] })).toEqual([
+        expect.stringMatching(/adminSshKeys\[0\] .*: not a whole ed25519 key \(32 bytes\)/),
+        expect.stringMatching(/adminSshKeys\[1\] .*: no valid ssh-ed25519 key data/),
+      ]);
     });
     test('at least one is required', () => {
       expect(problemsOf({ adminSshKeys: [] })).toEqual([expect.stringMatching(/^mgmt\.adminSshKeys is empty: add at least one OpenSSH public key/)]);
@@ -113,6 +151,17 @@ describe('validateMgmtHost', () => {
     test.each(['0.0.0.0/0', '::/0'])('%s is refused unless allowSshFromAnywhere', (cidr) => {
       expect(problemsOf({ adminCidrs: [cidr] })).toEqual([expect.stringMatching(/opens SSH to the whole Internet; .* set mgmt\.allowSshFromAnywhere: true/)]);
       expect(problemsOf({ adminCidrs: [cidr], allowSshFromAnywhere: true })).toEqual([]);
+    });
+    test.each([
+      ['two IPv4 halves', ['0.0.0.0/1', '128.0.0.0/1'], 4],
+      ['four IPv4 quarters, out of order, one overlapping', ['192.0.0.0/2', '0.0.0.0/2', '64.0.0.0/2', '128.0.0.0/2', '10.0.0.0/8'], 4],
+      ['two IPv6 halves', ['::/1', '8000::/1'], 6],
+    ])('%s together cover the Internet: refused unless allowSshFromAnywhere', (_, cidrs, family) => {
+      expect(problemsOf({ adminCidrs: cidrs as string[] })).toEqual([`mgmt.adminCidrs together cover every IPv${family} address: that opens SSH to the whole Internet; list your admin networks, or set mgmt.allowSshFromAnywhere: true`]);
+      expect(problemsOf({ adminCidrs: cidrs as string[], allowSshFromAnywhere: true })).toEqual([]);
+    });
+    test('three quarters of IPv4 is wide but not everything', () => {
+      expect(problemsOf({ adminCidrs: ['0.0.0.0/2', '64.0.0.0/2', '128.0.0.0/2'] })).toEqual([]);
     });
   });
 
