@@ -276,6 +276,11 @@ function rules(host: MgmtHostSpec, path: string): Rule[] {
       message: `${path}.acmeEmail is "${host.acmeEmail}": not an email address; Let's Encrypt needs a contact, e.g. ops@example.org`,
     },
     {
+      // A branch moves under a pinned deployment; anything else could smuggle text into the module source URL.
+      failed: host.nixosAnywhereRef !== undefined && !/^(v?\d{1,4}\.\d{1,4}\.\d{1,4}|[0-9a-f]{40})$/.test(host.nixosAnywhereRef),
+      message: `${path}.nixosAnywhereRef is "${host.nixosAnywhereRef}": pin a release tag (e.g. "1.13.0") or a full 40-character commit; a branch or anything else would change under a deployed host`,
+    },
+    {
       failed: host.nixosAnywhereRef !== undefined && refTooOld(host.nixosAnywhereRef),
       message: `${path}.nixosAnywhereRef is "${host.nixosAnywhereRef}": before 1.11.0 nixos-anywhere cannot pass special_args to a flake in a git subdirectory (nix/); use "1.13.0" or leave it unset`,
     },

@@ -127,6 +127,13 @@ describe('validateMgmtHost', () => {
     });
   });
 
+  describe('nixosAnywhereRef', () => {
+    test.each(['1.13.0', 'v1.13.0', '0123456789abcdef0123456789abcdef01234567'])('%s is a pin', (ref) => expect(problemsOf({ nixosAnywhereRef: ref })).toEqual([]));
+    test.each(['main', '1.13', '1.13.0&depth=1', '0123456', 'HEAD', '1.13.0 '])('%j is refused: not a release tag or a full commit', (ref) => {
+      expect(problemsOf({ nixosAnywhereRef: ref })).toEqual([expect.stringMatching(/^mgmt\.nixosAnywhereRef is ".*": pin a release tag .* or a full 40-character commit/)]);
+    });
+  });
+
   describe('adminCidrs', () => {
     test('IPv4 and IPv6 networks and single hosts are accepted', () => {
       expect(problemsOf({ adminCidrs: ['203.0.113.0/24', '198.51.100.7/32', '2001:db8:1::/48', '2001:db8::1/128'] })).toEqual([]);
@@ -195,7 +202,7 @@ describe('validateMgmtHost', () => {
   });
 
   describe('nixosAnywhereRef', () => {
-    test.each(['1.11.0', '1.13.0', '2.0.0', 'main', 'bad98b0685cf47eaeadcaf6787da8b51cf025693'])('%s is accepted', (nixosAnywhereRef) => {
+    test.each(['1.11.0', '1.13.0', '2.0.0', 'bad98b0685cf47eaeadcaf6787da8b51cf025693'])('%s is accepted', (nixosAnywhereRef) => {
       expect(problemsOf({ nixosAnywhereRef })).toEqual([]);
     });
     test.each(['1.9.0', '1.10.0', '0.99.0'])('%s cannot pass special_args to the flake in nix/', (nixosAnywhereRef) => {
