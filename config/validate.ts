@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { fromPublic } from 'nkeys.js';
-import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPeerSourceRanges, gatewayPort, mirrorReplicas, natsVersion, siteNamespace, siteNodes, siteSpread } from '../lib/defaults';
+import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHosts, gatewayPeerSourceRanges, gatewayPort, mirrorReplicas, natsVersion, siteMemoryStore, siteNamespace, siteNodes, siteResources, siteSpread } from '../lib/defaults';
 import { MIN_NATS_VERSION, atLeast, countsGatewayUrls, parseVersion } from '../lib/nats/versions';
 import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways';
 import type { IdentityKeys } from '../lib/nats/accounts';
@@ -9,8 +9,9 @@ import { kvLayout, originCandidates } from '../lib/nats/kv-placement';
 import { serverName } from '../lib/nats/names';
 import { managementSubjectsReached } from '../lib/nats/permissions';
 import { isValidSubject } from '../lib/nats/subjects';
-import { parseQuantity } from '../lib/quantity';
+import { bytes, parseQuantity } from '../lib/quantity';
 import type { Fleet, ServiceIdentitySpec, SiteSpec } from './types';
+import { shapeProblems } from './fleet-shape';
 import { parseCidr, validateMgmtHost } from './validate-mgmt';
 
 /** A rule: when `failed`, `message` says what is wrong, where, and the fix. */
@@ -30,10 +31,17 @@ const QUANTITY_HINT = 'write a binary quantity such as 512Mi or 20Gi';
 
 const isHost = (h: string) => isIP(h) !== 0 || HOSTNAME.test(h);
 const isInt = (n: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(n) && n >= min && n <= max;
-const quantityRule = (path: string, value: string): Rule => ({
-  failed: parseQuantity(value) === undefined,
-  message: `${path} is "${value}": not a binary quantity; ${QUANTITY_HINT}`,
-});
+const quantityRule = (path: string, value: string, max: string): Rule[] => {
+  const parsed = parseQuantity(value);
+  return [
+    { failed: parsed === undefined, message: `${path} is "${value}": not a binary quantity; ${QUANTITY_HINT}` },
+    // Far past any real machine: a typo, and past it nats-server or Kubernetes refuse the rendered value.
+    { failed: parsed !== undefined && parsed > bytes(max), message: `${path} is "${value}": more than ${max}, far past what this is for; check the unit (Mi, Gi, Ti)` },
+  ];
+};
+
+/** Upper bounds of the fleet's quantities. */
+const MAX = { pvc: '64Ti', memory: '1Ti', account: '1024Ti', bucket: '64Ti' } as const;
 
 /** A private address: RFC 1918, CGNAT, loopback, link-local or IPv6 ULA. */
 function isPrivateIp(ip: string): boolean {
@@ -44,6 +52,45 @@ function isPrivateIp(ip: string): boolean {
   const lower = ip.toLowerCase();
   return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
 }
+
+/** Addresses no other site can reach: loopback, unspecified, link-local, multicast. */
+function unreachableIp(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number);
+    return a === 127 || a === 0 || (a === 169 && b === 254) || a >= 224;
+  }
+  if (isIP(ip) !== 6) return false;
+  const lower = ip.toLowerCase();
+  return lower === '::1' || lower === '::' || /^fe[89ab]/.test(lower) || lower.startsWith('ff') || /^::ffff:(127|0)\./.test(lower);
+}
+
+/** A private network address (RFC 1918, CGNAT, IPv6 ULA): reachable only on a shared private network. */
+function privateNetworkIp(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number);
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  return isIP(ip) === 6 && /^f[cd]/.test(ip.toLowerCase());
+}
+
+/** Ports a k3s node already uses: ServiceLB binds a LoadBalancer's port on every node. */
+const NODE_PORTS: Readonly<Record<number, string>> = {
+  22: 'sshd',
+  53: 'DNS',
+  80: "k3s's Traefik ingress",
+  443: "k3s's Traefik ingress",
+  2379: 'etcd',
+  2380: 'etcd',
+  6443: 'the Kubernetes API',
+  8472: 'flannel VXLAN',
+  10250: 'the kubelet',
+  10256: 'kube-proxy health',
+  51820: 'flannel WireGuard',
+  51821: 'flannel WireGuard (IPv6)',
+};
+
+/** Namespaces Kubernetes owns. */
+const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 function siteRules(site: SiteSpec, i: number): Rule[] {
   const at = `sites[${i}]`;
@@ -58,11 +105,35 @@ function siteRules(site: SiteSpec, i: number): Rule[] {
     { failed: !site.kubernetes.configPath, message: `${at}.kubernetes.configPath is empty; set the path of the site's kubeconfig, e.g. "~/.kube/${site.name}.yaml"` },
     { failed: !site.kubernetes.context, message: `${at}.kubernetes.context is empty; set the kubeconfig context of the site's k3s cluster` },
     { failed: !DNS_LABEL.test(siteNamespace(site)), message: `${at}.namespace is "${siteNamespace(site)}": not a DNS label; e.g. "nats"` },
+    {
+      failed: RESERVED_NAMESPACES.includes(siteNamespace(site)),
+      message: `${at}.namespace is "${siteNamespace(site)}": a namespace Kubernetes owns; the stack creates and may destroy its namespace: use a dedicated one, e.g. "nats"`,
+    },
+    ...hosts.map((h, j) => ({
+      failed: unreachableIp(h),
+      message: `${at}.gateway.${j === 0 ? 'advertiseHost' : `extraHosts[${j - 1}]`} is "${h}": a loopback, unspecified, link-local or multicast address no other site can dial; use the site's public or private network address`,
+    })),
+    ...hosts.map((h, j) => ({
+      failed: privateNetworkIp(h) && site.gateway.private !== true,
+      message: `${at}.gateway.${j === 0 ? 'advertiseHost' : `extraHosts[${j - 1}]`} is "${h}": a private network address, reachable by the other sites only over a private network; set gateway.private: true if they share one, else use a public address`,
+    })),
+    {
+      failed: exposure === 'LoadBalancer' && NODE_PORTS[port] !== undefined,
+      message: `${at}.gateway.port is ${port}: k3s's ServiceLB binds a LoadBalancer port on every node, and ${NODE_PORTS[port]} already uses ${port} there; keep 7222 or pick a free port`,
+    },
+    {
+      failed: exposure === 'LoadBalancer' && port >= 30000 && port <= 32767,
+      message: `${at}.gateway.port is ${port}: inside the NodePort range (30000-32767), where Kubernetes allocates other Services' node ports; keep 7222, or use exposure "NodePort" for a node port`,
+    },
     ...hosts.map((h, j) => ({
       failed: !isHost(h),
       message: `${at}.gateway.${j === 0 ? 'advertiseHost' : `extraHosts[${j - 1}]`} is "${h}": not a host name or IP address; e.g. "nats-gw.${site.name}.example.org"`,
     })),
     { failed: !isInt(port, 1, 65535), message: `${at}.gateway.port is ${port}: not a TCP port; use 1-65535 (default 7222)` },
+    {
+      failed: exposure !== 'LoadBalancer' && exposure !== 'NodePort',
+      message: `${at}.gateway.exposure is "${exposure}": use "LoadBalancer" (k3s ServiceLB) or "NodePort"`,
+    },
     {
       failed: exposure === 'NodePort' && !isInt(port, 30000, 32767),
       message: `${at}.gateway.port is ${port} with exposure NodePort: Kubernetes node ports are 30000-32767; pick one in that range or use exposure "LoadBalancer"`,
@@ -91,11 +162,31 @@ function siteRules(site: SiteSpec, i: number): Rule[] {
       failed: parseCidr(cidr)?.prefix === 0,
       message: `${at}.gateway.peerSourceRanges[${j}] is "${cidr}": that is every address; list the other sites' source addresses`,
     })),
-    quantityRule(`${at}.storage.size`, site.storage.size),
-    quantityRule(`${at}.memoryStore`, site.memoryStore ?? '0'),
+    ...quantityRule(`${at}.storage.size`, site.storage.size, MAX.pvc),
+    ...quantityRule(`${at}.memoryStore`, site.memoryStore ?? '0', MAX.memory),
     ...(site.resources?.cpu !== undefined ? [{ failed: !CPU.test(site.resources.cpu), message: `${at}.resources.cpu is "${site.resources.cpu}": write millicores ("250m") or cores ("1")` }] : []),
-    ...(site.resources?.memory !== undefined ? [quantityRule(`${at}.resources.memory`, site.resources.memory)] : []),
-    ...(site.resources?.memoryLimit !== undefined ? [quantityRule(`${at}.resources.memoryLimit`, site.resources.memoryLimit)] : []),
+    ...(site.resources?.memory !== undefined ? quantityRule(`${at}.resources.memory`, site.resources.memory, MAX.memory) : []),
+    ...(site.resources?.memoryLimit !== undefined ? quantityRule(`${at}.resources.memoryLimit`, site.resources.memoryLimit, MAX.memory) : []),
+    ...resourceRelations(site, at),
+  ];
+}
+
+/** Requests within limits, and the memory store within the container's memory (it lives there). */
+function resourceRelations(site: SiteSpec, at: string): Rule[] {
+  const r = siteResources(site);
+  const request = parseQuantity(r.memory);
+  const limit = parseQuantity(r.memoryLimit);
+  const store = parseQuantity(siteMemoryStore(site));
+  if (request === undefined || limit === undefined || store === undefined) return [];
+  return [
+    {
+      failed: request > limit,
+      message: `${at}.resources.memory (${r.memory}) is above resources.memoryLimit (${r.memoryLimit}): Kubernetes refuses a request over its limit; raise memoryLimit or lower memory`,
+    },
+    {
+      failed: store >= limit,
+      message: `${at}.memoryStore (${siteMemoryStore(site)}) does not fit resources.memoryLimit (${r.memoryLimit}): JetStream's memory store lives in the server's memory, which also needs room of its own; keep memoryStore well below memoryLimit`,
+    },
   ];
 }
 
@@ -192,8 +283,8 @@ function accountRules(fleet: Fleet): Rule[] {
       message: `account.name is "${SYSTEM_ACCOUNT}": the system account cannot have JetStream or application users; use a dedicated account such as "HARMONY"`,
     },
     { failed: !ACCOUNT.test(name) || name === '$G', message: `account.name is "${name}": use upper-case letters, digits and '_', e.g. "HARMONY"` },
-    quantityRule('account.jetstream.maxMemory', js.maxMemory),
-    quantityRule('account.jetstream.maxFile', js.maxFile),
+    ...quantityRule('account.jetstream.maxMemory', js.maxMemory, MAX.account),
+    ...quantityRule('account.jetstream.maxFile', js.maxFile, MAX.account),
     { failed: !isInt(js.maxStreams, 1), message: `account.jetstream.maxStreams is ${js.maxStreams}: must be a whole number of at least 1` },
     { failed: !isInt(js.maxConsumers, 1), message: `account.jetstream.maxConsumers is ${js.maxConsumers}: must be a whole number of at least 1` },
     ...duplicateServices.map((d) => ({ failed: true, message: `account.services: "${d}" is declared more than once; identity names must be unique` })),
@@ -227,8 +318,8 @@ function kvRules(fleet: Fleet): Rule[] {
     },
     { failed: !isInt(kv.maxConsumers ?? 32, 1, 10_000), message: `account.kv.maxConsumers is ${kv.maxConsumers}: a whole number of at least 1 (default 32)` },
     { failed: !isInt(kv.history ?? 5, 1, 64), message: `account.kv.history is ${kv.history}: NATS KV keeps 1 to 64 values per key` },
-    quantityRule('account.kv.maxValueSize', kv.maxValueSize),
-    quantityRule('account.kv.maxBytes', kv.maxBytes),
+    ...quantityRule('account.kv.maxValueSize', kv.maxValueSize, MAX.bucket),
+    ...quantityRule('account.kv.maxBytes', kv.maxBytes, MAX.bucket),
   ];
   if (basic.some((r) => r.failed) || fleet.sites.some((s) => parseQuantity(s.storage.size) === undefined) || parseQuantity(fleet.account.jetstream.maxFile) === undefined) {
     return basic;
@@ -411,6 +502,9 @@ const pre211 = (fleet: Fleet): boolean => {
 
 /** Every problem with the fleet at once (empty when it can be synthesized). */
 export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
+  // Structure first: the rules below assume every field has its type.
+  const shape = shapeProblems(fleet);
+  if (shape.length > 0) return shape;
   const rules = [
     ...natsRules(fleet),
     ...fleetSiteRules(fleet),
@@ -420,6 +514,14 @@ export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
     ...kvRules(fleet),
     ...identityRules(fleet, keys),
     { failed: !DNS_LABEL.test(agentNamespace(fleet)), message: `account.agentNamespace is "${agentNamespace(fleet)}": not a DNS label; e.g. "harmony"` },
+    {
+      failed: RESERVED_NAMESPACES.includes(agentNamespace(fleet)),
+      message: `account.agentNamespace is "${agentNamespace(fleet)}": a namespace Kubernetes owns; the stacks create and may destroy it: use a dedicated one, e.g. "harmony"`,
+    },
+    ...fleet.sites.map((site, i) => ({
+      failed: siteNamespace(site) === agentNamespace(fleet),
+      message: `sites[${i}].namespace and account.agentNamespace are both "${agentNamespace(fleet)}": each stack would create that namespace twice, and the agent's seed would sit beside the servers; give them different names`,
+    })),
     ...backendRules(fleet),
   ];
   return [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message)];

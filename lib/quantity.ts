@@ -12,14 +12,19 @@ const UNITS: Readonly<Record<string, number>> = {
   Ti: 1024 ** 4,
 };
 
-const QUANTITY = /^(\d+)(Ki|Mi|Gi|Ti)?$/;
+// At most 15 digits: every value stays an exact integer (Number.MAX_SAFE_INTEGER has 16).
+const QUANTITY = /^(\d{1,15})(Ki|Mi|Gi|Ti)?$/;
 
 /** Bytes in `quantity`, or undefined when it is not a binary quantity. */
 export function parseQuantity(quantity: string): number | undefined {
   const match = QUANTITY.exec(quantity);
   if (!match) return undefined;
-  return Number(match[1]) * UNITS[match[2] ?? ''];
+  const value = Number(match[1]) * UNITS[match[2] ?? ''];
+  // Past exact integers: larger than anything the fleet allows, which the bounds report.
+  return Number.isSafeInteger(value) ? value : Number.POSITIVE_INFINITY;
 }
+
+
 
 /** Bytes in `quantity`; throws for a malformed one (validation runs first). */
 export function bytes(quantity: string): number {

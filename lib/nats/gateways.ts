@@ -24,7 +24,10 @@ export function gatewayRemotes(fleet: Fleet, site: SiteSpec): GatewayRemote[] {
 }
 
 /** The address this site advertises to the others. */
-export const gatewayAdvertise = (site: SiteSpec): string => `${site.gateway.advertiseHost}:${gatewayPort(site)}`;
+export const gatewayAdvertise = (site: SiteSpec): string => `${hostPort(site.gateway.advertiseHost)}:${gatewayPort(site)}`;
+
+/** A host as it stands before `:port`: an IPv6 literal in brackets (nats-server refuses it bare). */
+export const hostPort = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 /** Gateways use mutual TLS unless the fleet turned it off for a private network. */
 export const gatewayTls = (site: SiteSpec): boolean => site.gateway.tls ?? true;
