@@ -2,7 +2,7 @@ import { fleet } from './config/fleet';
 import { fleetWarnings } from './config/validate';
 import { identitiesFile, readIdentities } from './lib/identities';
 import { readRevisions, revisionsBeside } from './lib/secrets/revisions';
-import { FleetValidationError, synthFleet } from './lib/synth';
+import { FleetValidationError, GuardrailViolation, synthFleet } from './lib/synth';
 
 // cdktf-cli passes the output directory in CDKTF_OUTDIR; plain runs use cdktf.out.
 const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
@@ -24,7 +24,7 @@ const { identities, revisions } = readInputs();
 try {
   synthFleet(fleet, identities, outdir, revisions);
 } catch (e) {
-  if (e instanceof FleetValidationError) {
+  if (e instanceof FleetValidationError || e instanceof GuardrailViolation) {
     console.error(e.message);
     process.exit(1);
   }

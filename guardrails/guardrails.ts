@@ -1,4 +1,4 @@
-import { Annotations, Aspects, TerraformStack } from 'cdktf';
+import { Annotations, Aspects, TerraformElement, TerraformStack } from 'cdktf';
 import type { IAspect } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { stackBlocks } from './blocks';
@@ -15,13 +15,16 @@ export class Guardrails implements IAspect {
 
   visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;
-    const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c] as const));
+    const all = node.node.findAll();
+    const byPath = new Map(all.map((c) => [c.node.path, c] as const));
+    // Outputs carry no metadata path; their key is the element's friendly id.
+    const byId = new Map(all.filter((c): c is TerraformElement => c instanceof TerraformElement).map((e) => [e.friendlyUniqueId, e] as const));
     const tf = node.toTerraform();
     const context = { variables: tf.variable ?? {} };
     for (const block of stackBlocks(tf)) {
       for (const rule of this.rules) {
         for (const message of rule.check(block, context)) {
-          const target = (block.constructPath && byPath.get(block.constructPath)) || node;
+          const target = (block.constructPath && byPath.get(block.constructPath)) || byId.get(block.address.split('.').pop() ?? '') || node;
           Annotations.of(target).addError(`[${rule.id}] ${message}`);
         }
       }

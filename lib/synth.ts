@@ -7,12 +7,29 @@ import type { IdentityKeys } from './nats/accounts';
 import type { SecretRevisions } from './secrets/revisions';
 import { addFleetStacks } from '../stacks/fleet-app';
 
+/** No stale stack may survive a refused synth: a later deploy would pick it up. */
+function removeStacks(outdir: string): void {
+  rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
+  rmSync(join(outdir, 'manifest.json'), { force: true });
+}
+
 export class FleetValidationError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`The fleet has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'FleetValidationError';
   }
 }
+
+/** A synthesized stack breaks a guardrail (guardrails/): nothing is written. */
+export class GuardrailViolation extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The synthesized stacks break ${problems.length} guardrail${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'GuardrailViolation';
+  }
+}
+
+/** cdktf reports error annotations as one Error; its lines `[construct path] message` are the problems. */
+const ANNOTATIONS = /^Encountered Annotations with level "ERROR":/;
 
 /**
  * Validate, then synthesize every stack into `outdir`. A bad fleet
@@ -22,12 +39,22 @@ export class FleetValidationError extends Error {
 export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: string, revisions?: SecretRevisions): App {
   const problems = validateFleet(fleet, identities);
   if (problems.length > 0) {
-    rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
-    rmSync(join(outdir, 'manifest.json'), { force: true });
+    removeStacks(outdir);
     throw new FleetValidationError(problems);
   }
+  return synthApp(outdir, (app) => addFleetStacks(app, fleet, identities, revisions));
+}
+
+/** Synthesizes the stacks `add` puts in a new app; a guardrail violation writes nothing and throws GuardrailViolation. */
+export function synthApp(outdir: string, add: (app: App) => void): App {
   const app = new App({ outdir });
-  addFleetStacks(app, fleet, identities, revisions);
-  app.synth();
+  add(app);
+  try {
+    app.synth();
+  } catch (e) {
+    if (!(e instanceof Error) || !ANNOTATIONS.test(e.message)) throw e;
+    removeStacks(outdir);
+    throw new GuardrailViolation(e.message.split('\n').filter((l) => l.startsWith('[')));
+  }
   return app;
 }

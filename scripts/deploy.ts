@@ -23,7 +23,9 @@ import {
   preflight,
   REFUSED_EXIT,
   REPO_ROOT,
+  SYNTH_COMMAND,
   stackVars,
+  synthesizesFirst,
 } from '../lib/operate/deploy-plan';
 import { readStore } from '../lib/secrets/store';
 
@@ -95,6 +97,11 @@ function run(argv: readonly string[]): number {
       // `check`: the preconditions hold. stdout stays empty for CI.
       say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from ${source})`);
       return 0;
+    }
+    if (synthesizesFirst(args)) {
+      // Synth needs no secret: the plain environment, and its own messages as it prints them.
+      const synth = spawnSync(SYNTH_COMMAND.program, [...SYNTH_COMMAND.args], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+      if (synth.status !== 0) return synth.status ?? 1;
     }
     say(`${args.command} ${args.stack}: ${Object.keys(vars).length} TF_VAR_* from ${source} for this process only`);
     const r = spawnSync(command.program, [...command.args], { cwd: REPO_ROOT, env: childEnv(process.env, vars, identityFile), stdio: 'inherit' });

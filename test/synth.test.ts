@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { FleetValidationError, synthFleet } from '../lib/synth';
+import type { App } from 'cdktf';
+import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { applyGuardrails } from '../guardrails/guardrails';
+import { FleetValidationError, GuardrailViolation, synthApp, synthFleet } from '../lib/synth';
 import { exampleFleet, exampleIdentities } from './fixtures/fleet';
 
 const REPO = join(__dirname, '..');
@@ -136,4 +139,31 @@ describe('main.ts run as cdktf.json says (what `cdktf synth` runs)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('a guardrail violation', () => {
+  test('is one clear error listing each violation, and leaves no stack behind', () => {
+    const out = mkdtempSync(join(tmpdir(), 'harmony-guardrail-'));
+    try {
+      mkdirSync(join(out, 'stacks', 'nats-site-1'), { recursive: true });
+      // A stack that would store a secret: an output of a sensitive variable.
+      const leaking = (app: App) => {
+        const stack = new TerraformStack(app, 'leaky');
+        applyGuardrails(stack);
+        const secret = new TerraformVariable(stack, 'seed', { type: 'string', sensitive: true });
+        new TerraformOutput(stack, 'oops', { value: secret.stringValue, sensitive: true });
+      };
+      let error: unknown;
+      try {
+        synthApp(out, leaking);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(GuardrailViolation);
+      expect((error as GuardrailViolation).problems).toEqual([expect.stringMatching(/^\[leaky\/oops\] \[secrets-write-only\] output\.oops\.value uses var\.seed, a secret/)]);
+      expect(existsSync(join(out, 'stacks'))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -286,13 +286,23 @@ export interface ChildCommand {
   readonly args: readonly string[];
 }
 
-/** What runs: cdktf for deploy/plan (it synthesizes first), terraform in the synthesized stack directory for CI. */
+/**
+ * The synth that runs before cdktf deploy/diff: main.ts itself, so a bad
+ * fleet prints its problems once, as written (the cdktf CLI would log every
+ * line of the app's stderr as [ERROR] and then print it again).
+ */
+export const SYNTH_COMMAND: ChildCommand = { program: process.execPath, args: ['-r', 'sucrase/register', 'main.ts'] };
+
+/** Commands that synthesize first (SYNTH_COMMAND), then run cdktf on the result. */
+export const synthesizesFirst = (args: OperateArgs): boolean => args.command === 'deploy' || args.command === 'plan';
+
+/** What runs: cdktf for deploy/plan (after SYNTH_COMMAND), terraform in the synthesized stack directory for CI. */
 export function childCommand(args: OperateArgs, synthDir = 'cdktf.out'): ChildCommand | undefined {
   switch (args.command) {
     case 'deploy':
-      return { program: 'npx', args: ['cdktf', 'deploy', args.stack, ...args.passThrough] };
+      return { program: 'npx', args: ['cdktf', 'deploy', args.stack, '--skip-synth', ...args.passThrough] };
     case 'plan':
-      return { program: 'npx', args: ['cdktf', 'diff', args.stack, ...args.passThrough] };
+      return { program: 'npx', args: ['cdktf', 'diff', args.stack, '--skip-synth', ...args.passThrough] };
     case 'terraform':
       return { program: 'terraform', args: [`-chdir=${join(synthDir, 'stacks', args.stack)}`, ...args.passThrough] };
     case 'check':

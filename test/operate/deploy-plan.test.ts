@@ -6,6 +6,8 @@ import { LOCAL_SANS } from '../../lib/nats/certificates';
 import type { Observed, OperateArgs } from '../../lib/operate/deploy-plan';
 import {
   childCommand,
+  synthesizesFirst,
+  SYNTH_COMMAND,
   childEnv,
   DeployRefusal,
   dirtyPaths,
@@ -278,8 +280,12 @@ describe('environment of the child process', () => {
   });
 
   test('commands: cdktf deploy / diff for the stack; terraform in its synthesized directory', () => {
-    expect(childCommand(args('deploy', 'nats-site-1', { passThrough: ['--auto-approve'] }))).toEqual({ program: 'npx', args: ['cdktf', 'deploy', 'nats-site-1', '--auto-approve'] });
-    expect(childCommand(args('plan', 'mgmt'))).toEqual({ program: 'npx', args: ['cdktf', 'diff', 'mgmt'] });
+    // Synth ran first (main.ts, its messages once and as written): cdktf skips its own.
+    expect(childCommand(args('deploy', 'nats-site-1', { passThrough: ['--auto-approve'] }))).toEqual({ program: 'npx', args: ['cdktf', 'deploy', 'nats-site-1', '--skip-synth', '--auto-approve'] });
+    expect(childCommand(args('plan', 'mgmt'))).toEqual({ program: 'npx', args: ['cdktf', 'diff', 'mgmt', '--skip-synth'] });
+    expect(synthesizesFirst(args('deploy', 'mgmt'))).toBe(true);
+    expect(synthesizesFirst(args('terraform', 'mgmt', { passThrough: ['init'] }))).toBe(false);
+    expect(SYNTH_COMMAND.args).toEqual(['-r', 'sucrase/register', 'main.ts']);
     expect(childCommand(args('terraform', 'mgmt', { passThrough: ['init'] }), '/r/cdktf.out')).toEqual({ program: 'terraform', args: ['-chdir=/r/cdktf.out/stacks/mgmt', 'init'] });
     expect(childCommand(args('check', 'mgmt'))).toBeUndefined();
   });

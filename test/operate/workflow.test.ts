@@ -98,7 +98,7 @@ describe('.github/workflows/plan.yml', () => {
     expect(runs(job)).toContain('bash .ci/run');
     const tf = job.steps.find((s) => s.uses?.startsWith('hashicorp/setup-terraform@'));
     expect(tf?.with?.terraform_version).toBe('1.11.4');
-    expect(runs(job).join('\n')).toContain('cdktf synth');
+    expect(runs(job).join('\n')).toContain('npm run synth');
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
     expect(ci).toContain('scripts/fetch-nats-servers.sh');
     expect(ci.trim().endsWith('npm test')).toBe(true);
