@@ -87,7 +87,7 @@ for stack in "${stacks[@]}"; do
 done
 
 rc=0
-npx ts-node --transpile-only scripts/plan-summary.ts --plans "$work" --synth-dir cdktf.out --out "$summary" ${PLAN_SUBTITLE:+--subtitle "$PLAN_SUBTITLE"} || rc=$?
+npx ts-node --transpile-only scripts/plan-summary.ts --plans "$work" --synth-dir cdktf.out --out "$summary" ${PLAN_SUBTITLE:+--subtitle "$PLAN_SUBTITLE"} ${PLAN_ARTIFACTS_URL:+--artifacts-url "$PLAN_ARTIFACTS_URL"} || rc=$?
 # plan-summary exits 1 when a stack has no plan (already counted), 2 when it broke.
 [[ $rc -le 1 ]] || failed=1
 exit "$failed"

@@ -1,5 +1,5 @@
 /**
- * `ts-node scripts/plan-summary.ts --plans <dir> [--synth-dir cdktf.out] [--out <file>] [--subtitle <text>]`
+ * `ts-node scripts/plan-summary.ts --plans <dir> [--synth-dir cdktf.out] [--out <file>] [--subtitle <text>] [--artifacts-url <url>]`
  *
  * For every stack in `<synth-dir>/manifest.json`, reads `<dir>/<stack>.json`
  * (`terraform show -json <planfile>`) or `<dir>/<stack>.failed` (why there is
@@ -50,7 +50,7 @@ function main(argv: readonly string[]): number {
     }
   });
 
-  const markdown = renderSummary(results, { subtitle: option(argv, '--subtitle') });
+  const markdown = renderSummary(results, { subtitle: option(argv, '--subtitle'), artifactsUrl: option(argv, '--artifacts-url') });
   const out = option(argv, '--out');
   if (out) writeFileSync(out, markdown);
   else process.stdout.write(markdown);

@@ -19,12 +19,21 @@ export interface PlanJson {
 
 export interface ResourceChange {
   readonly address: string;
+  /** Set when a `moved` block (or cdktf's moveTo) renamed it: where it was. */
+  readonly previous_address?: string;
   readonly type: string;
   readonly mode?: 'managed' | 'data';
   readonly name?: string;
   readonly module_address?: string;
   readonly action_reason?: string;
-  readonly change: { readonly actions: readonly string[] };
+  /**
+   * `actions` in Terraform's order: ["delete", "create"] replaces by
+   * destroying first, ["create", "delete"] creates the new one first
+   * (create_before_destroy). `importing` is set when an `import` block
+   * brings it under management. Values (before/after, their sensitive and
+   * unknown markers) are never read.
+   */
+  readonly change: { readonly actions: readonly string[]; readonly importing?: { readonly id?: string } };
 }
 
 export type ChangeKind = 'create' | 'update' | 'delete' | 'replace' | 'read' | 'no-op' | 'forget' | 'other';
@@ -71,6 +80,18 @@ export interface Warning {
   readonly reason?: string;
 }
 
+/** One listed change: what happens to which address. */
+export interface ListedChange {
+  readonly address: string;
+  readonly kind: ChangeKind;
+  /** For a replace: destroy first (the gap Terraform leaves) or create first. */
+  readonly order?: 'delete-first' | 'create-first';
+  /** Moved from this address (a rename, not a change). */
+  readonly from?: string;
+  /** Imported into management by this plan. */
+  readonly imported?: boolean;
+}
+
 export interface StackSummary {
   readonly stack: string;
   readonly add: number;
@@ -78,7 +99,11 @@ export interface StackSummary {
   readonly destroy: number;
   /** Of `add`/`destroy`: replacements (each counts once in both, as in Terraform's own summary). */
   readonly replace: number;
-  readonly changes: readonly { readonly address: string; readonly kind: ChangeKind }[];
+  /** Renamed by a `moved` block: no change to the real object. */
+  readonly moved: number;
+  /** Brought under management by an `import` block. */
+  readonly imported: number;
+  readonly changes: readonly ListedChange[];
   readonly warnings: readonly Warning[];
 }
 
@@ -88,13 +113,26 @@ export function summarizeStack(stack: string, plan: PlanJson): StackSummary {
   let change = 0;
   let destroy = 0;
   let replace = 0;
-  const changes: { address: string; kind: ChangeKind }[] = [];
+  let moved = 0;
+  let imported = 0;
+  const changes: ListedChange[] = [];
   const warnings: Warning[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode === 'data') continue;
-    const kind = changeKind(rc.change?.actions ?? []);
-    if (kind === 'no-op' || kind === 'read') continue;
-    changes.push({ address: rc.address, kind });
+    const actions = rc.change?.actions ?? [];
+    const kind = changeKind(actions);
+    const from = rc.previous_address && rc.previous_address !== rc.address ? rc.previous_address : undefined;
+    const importing = rc.change?.importing !== undefined;
+    if (from) moved++;
+    if (importing) imported++;
+    if ((kind === 'no-op' || kind === 'read') && !from && !importing) continue;
+    changes.push({
+      address: rc.address,
+      kind,
+      ...(kind === 'replace' ? { order: actions[0] === 'delete' ? 'delete-first' : 'create-first' } : {}),
+      ...(from ? { from } : {}),
+      ...(importing ? { imported: true } : {}),
+    });
     if (kind === 'create') add++;
     else if (kind === 'update') change++;
     else if (kind === 'delete') destroy++;
@@ -108,7 +146,7 @@ export function summarizeStack(stack: string, plan: PlanJson): StackSummary {
       if (critical) warnings.push({ stack, address: rc.address, kind: kind === 'replace' ? 'replace' : 'delete', what: critical.what, reason: rc.action_reason });
     }
   }
-  return { stack, add, change, destroy, replace, changes, warnings };
+  return { stack, add, change, destroy, replace, moved, imported, changes, warnings };
 }
 
 /** One stack's outcome in CI: a plan, or why there is none. */
@@ -119,44 +157,75 @@ export type StackResult =
 export interface SummaryOptions {
   /** Shown under the title, e.g. the commit planned. */
   readonly subtitle?: string;
-  /** Cap on the resources listed per stack (the comment must stay under GitHub's 65536 characters). */
+  /** Cap on the resources listed per stack; lowered further when the comment would not fit. */
   readonly maxListed?: number;
+  /** Where the saved plans and their full JSON are (the workflow run's artifacts). */
+  readonly artifactsUrl?: string;
+  /**
+   * Largest comment, in characters. GitHub refuses a comment over 65,536;
+   * the default leaves room for the sticky-comment action's own marker.
+   * @default 60000
+   */
+  readonly maxChars?: number;
+}
+
+/** One line of a stack's change list. */
+function changeLine(c: ListedChange): string {
+  const sign = c.kind === 'delete' || c.kind === 'replace' ? '-' : c.kind === 'create' ? '+' : '!';
+  const kind = c.kind === 'no-op' ? (c.from ? 'move' : 'import') : c.kind;
+  const notes = [
+    c.order === 'delete-first' ? 'destroy first' : c.order === 'create-first' ? 'create first' : '',
+    c.from ? `moved from ${c.from}` : '',
+    c.imported && c.kind !== 'no-op' ? 'imported' : '',
+  ].filter(Boolean);
+  return `${sign} ${kind.padEnd(7)} ${c.address}${notes.length ? `  (${notes.join(', ')})` : ''}`;
 }
 
 const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-/** The PR comment. Stacks in the order given. */
+/** The PR comment. Stacks in the order given; it always fits one GitHub comment (maxChars). */
 export function renderSummary(results: readonly StackResult[], options: SummaryOptions = {}): string {
-  const maxListed = options.maxListed ?? 50;
+  const maxChars = options.maxChars ?? 60_000;
   const summaries = results.map((r) => ('plan' in r ? summarizeStack(r.stack, r.plan) : undefined));
+  const head = renderHead(results, summaries, options);
+  // The full lists if they fit; else fewer lines per stack, down to none.
+  for (let listed = options.maxListed ?? 50; ; listed = listed > 10 ? Math.floor(listed / 2) : listed - 1) {
+    const details = renderDetails(results, summaries, Math.max(listed, 0), options.artifactsUrl);
+    const text = `${head}${details}\n`;
+    if (text.length <= maxChars || listed <= 0) return text.length <= maxChars ? text : `${head.slice(0, maxChars - 200)}\n\n(cut: the summary is longer than one comment; see the artifacts)\n`;
+  }
+}
+
+function renderHead(results: readonly StackResult[], summaries: readonly (StackSummary | undefined)[], options: SummaryOptions): string {
   const warnings = summaries.flatMap((s) => s?.warnings ?? []);
   const failed = results.filter((r) => 'failure' in r);
   const out: string[] = ['## Terraform plan'];
   if (options.subtitle) out.push('', options.subtitle);
+  if (options.artifactsUrl) out.push('', `Saved plans (what \`npm run deploy -- <stack> --plan <dir>\` applies) and their full JSON: [workflow artifacts](${options.artifactsUrl}).`);
 
   if (warnings.length > 0) {
     out.push('', '> [!CAUTION]', `> **This PR destroys or replaces ${warnings.length} resource${warnings.length === 1 ? '' : 's'} that a rebuild cannot give back.**`);
     out.push('> Do not merge and deploy this unless that is the intent (a DR rebuild, see docs/dr.md).', '>');
-    for (const w of warnings) {
-      out.push(`> - **${w.kind.toUpperCase()}** ${code(w.address)} in \`${w.stack}\`: ${w.what}${w.reason ? ` (Terraform: ${w.reason})` : ''}`);
-    }
+    const shown = warnings.slice(0, 50);
+    for (const w of shown) out.push(`> - **${w.kind.toUpperCase()}** ${code(w.address)} in \`${w.stack}\`: ${w.what}${w.reason ? ` (Terraform: ${w.reason})` : ''}`);
+    if (warnings.length > shown.length) out.push(`> - ... and ${warnings.length - shown.length} more (see the artifacts)`);
   }
   if (failed.length > 0) {
     out.push('', '> [!WARNING]', `> No plan for ${failed.map((f) => `\`${f.stack}\``).join(', ')}: see below and the job log.`);
   }
 
-  out.push('', '| Stack | Add | Change | Destroy | Replace | |', '| --- | ---: | ---: | ---: | ---: | --- |');
+  out.push('', '| Stack | Add | Change | Destroy | Replace | Move | Import | |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   results.forEach((r, i) => {
     const s = summaries[i];
     if (!s) {
-      out.push(`| \`${r.stack}\` | | | | | :x: ${cell((r as { failure: string }).failure)} |`);
+      out.push(`| \`${r.stack}\` | | | | | | | :x: ${cell((r as { failure: string }).failure)} |`);
       return;
     }
     const status = s.warnings.length > 0 ? ':rotating_light: destroys critical resources' : s.changes.length === 0 ? 'no changes' : s.destroy > 0 ? ':warning: destroys' : '';
-    out.push(`| \`${r.stack}\` | ${s.add} | ${s.change} | ${s.destroy} | ${s.replace} | ${status} |`);
+    out.push(`| \`${r.stack}\` | ${s.add} | ${s.change} | ${s.destroy} | ${s.replace} | ${s.moved} | ${s.imported} | ${status} |`);
   });
-  out.push('', '<sub>A replacement counts as one add and one destroy, as in Terraform\'s own summary.</sub>');
+  out.push('', "<sub>A replacement counts as one add and one destroy, as in Terraform's own summary.</sub>");
 
   const local = results.filter((r) => r.backend === 'local').map((r) => `\`${r.stack}\``);
   if (local.length > 0) {
@@ -166,16 +235,20 @@ export function renderSummary(results: readonly StackResult[], options: SummaryO
         'Set `backend` in config/fleet.ts to an S3 bucket (docs/dr.md, "Remote state").',
     );
   }
+  return out.join('\n');
+}
 
+function renderDetails(results: readonly StackResult[], summaries: readonly (StackSummary | undefined)[], maxListed: number, artifactsUrl?: string): string {
+  const out: string[] = [];
   results.forEach((r, i) => {
     const s = summaries[i];
     if (!s || s.changes.length === 0) return;
     out.push('', `<details><summary><code>${r.stack}</code>: ${s.changes.length} change${s.changes.length === 1 ? '' : 's'}</summary>`, '', '```diff');
-    for (const c of s.changes.slice(0, maxListed)) out.push(`${c.kind === 'delete' || c.kind === 'replace' ? '-' : c.kind === 'create' ? '+' : '!'} ${c.kind.padEnd(7)} ${c.address}`);
-    if (s.changes.length > maxListed) out.push(`# ... and ${s.changes.length - maxListed} more (see the job log)`);
+    for (const c of s.changes.slice(0, maxListed)) out.push(changeLine(c));
+    if (s.changes.length > maxListed) out.push(`# ... and ${s.changes.length - maxListed} more (${artifactsUrl ? 'in the artifacts' : 'see the job log'})`);
     out.push('```', '', '</details>');
   });
-  return `${out.join('\n')}\n`;
+  return out.join('\n');
 }
 
 /** Parses `terraform show -json` output, with a message that quotes nothing from it. */

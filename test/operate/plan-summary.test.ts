@@ -110,12 +110,12 @@ describe('renderSummary', () => {
     { subtitle: 'Planned at abc123.' },
   );
 
-  test('one table row per stack with adds, changes, destroys, replaces', () => {
-    expect(md).toContain('| Stack | Add | Change | Destroy | Replace | |');
-    expect(md).toContain('| `mgmt` | 3 | 1 | 3 | 3 | :rotating_light: destroys critical resources |');
-    expect(md).toContain('| `nats-site-1` | 3 | 0 | 0 | 0 |  |');
-    expect(md).toContain('| `nats-site-2` | 1 | 0 | 4 | 1 | :rotating_light: destroys critical resources |');
-    expect(md).toContain('| `nats-site-3` | | | | | :x: refused: KUBECONFIG_SITE_3 is not set |');
+  test('one table row per stack with adds, changes, destroys, replaces, moves, imports', () => {
+    expect(md).toContain('| Stack | Add | Change | Destroy | Replace | Move | Import | |');
+    expect(md).toContain('| `mgmt` | 3 | 1 | 3 | 3 | 0 | 0 | :rotating_light: destroys critical resources |');
+    expect(md).toContain('| `nats-site-1` | 3 | 0 | 0 | 0 | 0 | 0 |  |');
+    expect(md).toContain('| `nats-site-2` | 1 | 0 | 4 | 1 | 0 | 0 | :rotating_light: destroys critical resources |');
+    expect(md).toContain('| `nats-site-3` | | | | | | | :x: refused: KUBECONFIG_SITE_3 is not set |');
     expect(md.startsWith('## Terraform plan\n\nPlanned at abc123.\n')).toBe(true);
   });
 
@@ -134,7 +134,7 @@ describe('renderSummary', () => {
     const quiet = renderSummary([{ stack: 'nats-site-1', plan: siteCreate }, { stack: 'nats-site-2', plan: plan() }]);
     expect(quiet).not.toContain('[!CAUTION]');
     expect(quiet).not.toContain('[!WARNING]');
-    expect(quiet).toContain('| `nats-site-2` | 0 | 0 | 0 | 0 | no changes |');
+    expect(quiet).toContain('| `nats-site-2` | 0 | 0 | 0 | 0 | 0 | 0 | no changes |');
   });
 
   test('per-stack details list addresses and actions, capped', () => {
@@ -202,8 +202,8 @@ describe('scripts/plan-summary.ts', () => {
       expect(r.status).toBe(1); // some stacks have no plan
       const md = readFileSync(out, 'utf8');
       expect(md).toContain('| `mgmt` | 3 | 1 | 3 | 3 |');
-      expect(md).toContain('| `nats-site-2` | | | | | :x: terraform plan failed (see the job log) |');
-      expect(md).toContain('| `nats-site-3` | | | | | :x: no plan was produced (see the job log) |');
+      expect(md).toContain('| `nats-site-2` | | | | | | | :x: terraform plan failed (see the job log) |');
+      expect(md).toContain('| `nats-site-3` | | | | | | | :x: no plan was produced (see the job log) |');
       expect(md).toContain('[!CAUTION]');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -215,3 +215,87 @@ function dirOf(synth: string): string {
   mkdirSync(synth, { recursive: true });
   return synth;
 }
+
+/*
+ * The documented `terraform show -json` format (Terraform 1.11, "JSON Output
+ * Format"): replace in either order, sensitive and unknown values, moved and
+ * imported resources, forget. Written out here as Terraform writes them.
+ */
+describe('the JSON plan format, case by case', () => {
+  const secret = 'pw0123456789abcdef0123456789abcdef';
+  const documented: PlanJson = {
+    format_version: '1.2',
+    resource_changes: [
+      // Replace, destroy first (the default), with values marked sensitive and unknown.
+      {
+        address: 'kubernetes_secret_v1.auth',
+        type: 'kubernetes_secret_v1',
+        mode: 'managed',
+        action_reason: 'replace_because_cannot_update',
+        change: { actions: ['delete', 'create'], before: { data: { 'route-password': secret } }, after: { data: { 'route-password': secret } }, before_sensitive: { data: true }, after_sensitive: { data: true }, after_unknown: { id: true }, replace_paths: [['metadata']] } as never,
+      },
+      // Replace, create first (create_before_destroy).
+      { address: 'kubernetes_config_map_v1.cm', type: 'kubernetes_config_map_v1', mode: 'managed', change: { actions: ['create', 'delete'] } },
+      // A rename through a moved block: no change to the object.
+      { address: 'kubernetes_service_v1.gateway_new', previous_address: 'kubernetes_service_v1.gateway_old', type: 'kubernetes_service_v1', mode: 'managed', change: { actions: ['no-op'] } },
+      // Moved and updated in the same plan.
+      { address: 'kubernetes_namespace_v1.ns_new', previous_address: 'kubernetes_namespace_v1.ns_old', type: 'kubernetes_namespace_v1', mode: 'managed', change: { actions: ['update'] } },
+      // Imported by an import block, unchanged; and imported then updated.
+      { address: 'hcloud_primary_ip.ipv4', type: 'hcloud_primary_ip', mode: 'managed', change: { actions: ['no-op'], importing: { id: '4711' } } },
+      { address: 'hcloud_rdns.ipv4', type: 'hcloud_rdns', mode: 'managed', change: { actions: ['update'], importing: { id: 'p-4711-1.2.3.4' } } },
+      // Removed from management without destroying it (a removed block).
+      { address: 'kubernetes_job_v1.old', type: 'kubernetes_job_v1', mode: 'managed', change: { actions: ['forget'] } },
+      // An unknown value in a create.
+      { address: 'helm_release.nats', type: 'helm_release', mode: 'managed', change: { actions: ['create'], after_unknown: { metadata: true } } as never },
+    ],
+  };
+  const s = summarizeStack('nats-site-1', documented);
+
+  test('counts: replaces once in add and destroy, moves and imports apart, forget is no destroy', () => {
+    expect({ add: s.add, change: s.change, destroy: s.destroy, replace: s.replace, moved: s.moved, imported: s.imported }).toEqual({ add: 3, change: 2, destroy: 2, replace: 2, moved: 2, imported: 2 });
+  });
+
+  test('lists each with what happens: the replace order, the old address, the import', () => {
+    const md = renderSummary([{ stack: 'nats-site-1', plan: documented }]);
+    expect(md).toContain('- replace kubernetes_secret_v1.auth  (destroy first)');
+    expect(md).toContain('- replace kubernetes_config_map_v1.cm  (create first)');
+    expect(md).toContain('! move    kubernetes_service_v1.gateway_new  (moved from kubernetes_service_v1.gateway_old)');
+    expect(md).toContain('! update  kubernetes_namespace_v1.ns_new  (moved from kubernetes_namespace_v1.ns_old)');
+    expect(md).toContain('! import  hcloud_primary_ip.ipv4');
+    expect(md).toContain('! update  hcloud_rdns.ipv4  (imported)');
+    expect(md).toContain('! forget  kubernetes_job_v1.old');
+    expect(md).toContain('+ create  helm_release.nats');
+  });
+
+  test('never a value, sensitive or not', () => {
+    const md = renderSummary([{ stack: 'nats-site-1', plan: documented }]);
+    expect(md).not.toContain(secret);
+    expect(md).not.toMatch(/route-password/);
+  });
+});
+
+describe('large plans', () => {
+  const many = (n: number, prefix: string): PlanJson => plan(...Array.from({ length: n }, (_, i) => rc(`kubernetes_config_map_v1.${prefix}_${'x'.repeat(40)}_${i}`, ['update'])));
+
+  test('a 2,000-resource plan (per stack) summarizes into one comment, with the counts whole and a pointer to the artifacts', () => {
+    const results = ['mgmt', 'nats-site-1', 'nats-site-2', 'nats-site-3'].map((stack) => ({ stack, plan: many(2000, stack) }));
+    const md = renderSummary(results, { artifactsUrl: 'https://github.com/o/r/actions/runs/1' });
+    expect(md.length).toBeLessThanOrEqual(60_000);
+    expect(md).toContain('| `nats-site-2` | 0 | 2000 | 0 | 0 | 0 | 0 |  |');
+    expect(md).toContain('[workflow artifacts](https://github.com/o/r/actions/runs/1)');
+    expect(md).toMatch(/# \.\.\. and \d+ more \(in the artifacts\)/);
+  });
+
+  test('a small plan lists everything', () => {
+    const md = renderSummary([{ stack: 'mgmt', plan: many(20, 'm') }]);
+    expect(md.match(/^! update/gm)).toHaveLength(20);
+    expect(md).not.toContain('more (');
+  });
+
+  test('thousands of critical warnings still fit', () => {
+    const doom = plan(...Array.from({ length: 3000 }, (_, i) => rc(`kubernetes_namespace_v1.ns_${i}`, ['delete'])));
+    const md = renderSummary([{ stack: 'nats-site-1', plan: doom }]);
+    expect(md.length).toBeLessThanOrEqual(60_000);
+    expect(md).toContain('> - ... and 2950 more (see the artifacts)');
+  });
+});
