@@ -52,7 +52,8 @@ export class HarmonyAccount extends Construct {
       },
       data: { 'accounts.conf': props.accounts.text },
     });
-    const agentNamespace = new NamespaceV1(this, 'agent-namespace', { metadata: { name: props.agentNamespace } });
+    // The agents live here: destroying it deletes them with their Secret.
+    const agentNamespace = new NamespaceV1(this, 'agent-namespace', { metadata: { name: props.agentNamespace }, lifecycle: { preventDestroy: true } });
     this.agentSecret = new SecretV1(this, 'agent-seed', {
       metadata: { name: AGENT_SECRET, namespace: agentNamespace.metadata.name },
       // Write-only: the seed is in neither the state nor a saved plan.

@@ -38,7 +38,8 @@ export class NatsSite extends Construct {
 
   constructor(scope: Construct, id: string, props: NatsSiteProps) {
     super(scope, id);
-    const ns = new NamespaceV1(this, 'namespace', { metadata: { name: siteNamespace(props.site) } });
+    // The namespace holds the servers' volume claims: destroying it deletes the site's stream data.
+    const ns = new NamespaceV1(this, 'namespace', { metadata: { name: siteNamespace(props.site) }, lifecycle: { preventDestroy: true } });
     this.namespace = ns.metadata.name;
     const secrets = new SiteSecrets(this, 'secrets', { namespace: this.namespace, values: props.secrets, revisions: props.revisions });
     this.values = siteHelmValues(props.fleet, props.site, props.revisions);
@@ -55,6 +56,8 @@ export class NatsSite extends Construct {
       // the other sites: waiting would fail the first site of a cold
       // supercluster (and a DR rebuild before its gateways reconnect).
       wait: false,
+      // Destroying the release removes the site's servers; retiring a site is a reviewed code change.
+      lifecycle: { preventDestroy: true },
       dependsOn: [secrets.tls, secrets.auth],
     });
   }

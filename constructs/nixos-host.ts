@@ -8,6 +8,7 @@ import { PrimaryIp } from '../providers/hcloud/primary-ip';
 import { Rdns } from '../providers/hcloud/rdns';
 import { Server } from '../providers/hcloud/server';
 import { SshKey } from '../providers/hcloud/ssh-key';
+import { PROTECTION_LIFTED_LABEL } from '../guardrails/rules/stateful-guarded';
 
 /**
  * nixos-anywhere tag used when the spec pins none. 1.11.0 fixed special_args
@@ -17,6 +18,7 @@ export const NIXOS_ANYWHERE_DEFAULT_REF = '1.13.0';
 
 /** What the fingerprint output says until the host key exists. */
 export const HOST_KEY_PLACEHOLDER = 'not yet minted: run npm run keys -- host-key';
+
 
 /**
  * Terraform runs in `cdktf.out/stacks/<stack>/`, three levels below the repo
@@ -87,6 +89,10 @@ export class NixosHost extends Construct {
     const nixosConfiguration = props.nixosConfiguration ?? 'mgmt';
     const protection = spec.protection ?? true;
     const labels = { role: nixosConfiguration, 'managed-by': 'harmony-infra' };
+    // With protection lifted (a deliberate rebuild, docs/dr.md), the server
+    // and its addresses say so in Hetzner too; the stateful-guarded
+    // guardrail accepts that label in place of delete protection.
+    const stateful = protection ? labels : { ...labels, [PROTECTION_LIFTED_LABEL]: 'true' };
     this.hostPublicKey = props.hostPublicKey;
 
     // Named by the key's digest, so reordering the list replaces nothing.
@@ -114,7 +120,7 @@ export class NixosHost extends Construct {
     // since provider 1.62 it is only for use with assignee_id (a warning
     // otherwise), and the server, not the IP, names the assignment here.
     const primaryIp = (type: 'ipv4' | 'ipv6') =>
-      new PrimaryIp(this, type, { name: `${spec.name}-${type}`, type, location: spec.location, autoDelete: false, deleteProtection: protection, labels });
+      new PrimaryIp(this, type, { name: `${spec.name}-${type}`, type, location: spec.location, autoDelete: false, deleteProtection: protection, labels: stateful });
     this.primaryIpv4 = primaryIp('ipv4');
     this.primaryIpv6 = primaryIp('ipv6');
 
@@ -123,7 +129,7 @@ export class NixosHost extends Construct {
       serverType: spec.serverType,
       image: spec.image ?? 'debian-12',
       location: spec.location,
-      labels,
+      labels: stateful,
       sshKeys: sshKeys.map((k) => k.id),
       publicNet: [{ ipv4Enabled: true, ipv4: this.primaryIpv4.id, ipv6Enabled: true, ipv6: this.primaryIpv6.id }],
       firewallIds: [Token.asNumber(firewall.id)],

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TerraformStack, Testing, dependable } from 'cdktf';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { applyGuardrails } from '../../guardrails/guardrails';
 import type { SynthBlock } from '../../guardrails/rule';
@@ -42,13 +42,13 @@ describe('static-depends-on', () => {
 });
 
 describe('the guardrails aspect', () => {
-  const stackWith = (wire: (a: NamespaceV1, b: NamespaceV1) => void): TerraformStack => {
+  const stackWith = (wire: (a: ConfigMapV1, b: ConfigMapV1) => void): TerraformStack => {
     const app: App = Testing.app();
     const stack = new TerraformStack(app, 'guarded');
     applyGuardrails(stack);
     new KubernetesProvider(stack, 'k8s', {});
-    const a = new NamespaceV1(stack, 'a', { metadata: { name: 'a' } });
-    const b = new NamespaceV1(stack, 'b', { metadata: { name: 'b' } });
+    const a = new ConfigMapV1(stack, 'a', { metadata: { name: 'a' } });
+    const b = new ConfigMapV1(stack, 'b', { metadata: { name: 'b' } });
     wire(a, b);
     return stack;
   };
@@ -58,7 +58,7 @@ describe('the guardrails aspect', () => {
       b.dependsOn = [a.fqn];
     });
     expect(() => Testing.fullSynth(stack)).toThrow(
-      /\[guarded\/b\] \[static-depends-on\] kubernetes_namespace_v1\.b: depends_on entry "\$\{kubernetes_namespace_v1\.a\}" is not a static address/,
+      /\[guarded\/b\] \[static-depends-on\] kubernetes_config_map_v1\.b: depends_on entry "\$\{kubernetes_config_map_v1\.a\}" is not a static address/,
     );
   });
 
@@ -69,6 +69,6 @@ describe('the guardrails aspect', () => {
     const out = Testing.fullSynth(stack);
     const tf = JSON.parse(readFileSync(join(out, 'stacks', 'guarded', 'cdk.tf.json'), 'utf8'));
     rmSync(out, { recursive: true, force: true });
-    expect(tf.resource.kubernetes_namespace_v1.b.depends_on).toEqual(['kubernetes_namespace_v1.a']);
+    expect(tf.resource.kubernetes_config_map_v1.b.depends_on).toEqual(['kubernetes_config_map_v1.a']);
   });
 });

@@ -1,7 +1,8 @@
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
+import { synthApp } from '../../lib/synth';
 import type { MgmtHostSpec } from '../../config/mgmt-types';
 import { HOST_KEY_PLACEHOLDER, NIXOS_ANYWHERE_DEFAULT_REF, openSshFingerprint } from '../../constructs/nixos-host';
 import { Firewall } from '../../providers/hcloud/firewall';
@@ -114,6 +115,19 @@ describe('MgmtStack', () => {
     const open = parsed(synth(withMgmt({ protection: false })));
     expect(open.resource(Server.tfResourceType)).toMatchObject({ delete_protection: false, rebuild_protection: false });
     for (const [, ip] of open.resources(PrimaryIp.tfResourceType)) expect(ip.delete_protection).toBe(false);
+    // The lifted guard is labelled, which the stateful-guarded guardrail accepts; with protection on, no label.
+    expect(open.resource(Server.tfResourceType).labels['harmony-infra-protection-lifted']).toBe('true');
+    for (const [, ip] of open.resources(PrimaryIp.tfResourceType)) expect(ip.labels['harmony-infra-protection-lifted']).toBe('true');
+    expect(parsed(synth()).resource(Server.tfResourceType).labels['harmony-infra-protection-lifted']).toBeUndefined();
+    // Synthesized for real (guardrails enforced), both ways.
+    const out = mkdtempSync(join(tmpdir(), 'harmony-mgmt-guard-'));
+    try {
+      for (const protection of [true, false]) {
+        expect(() => synthApp(out, (app) => new MgmtStack(app, 'mgmt', { host: withMgmt({ protection }), hostPublicKeyFile: NO_KEY_FILE }))).not.toThrow();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test('spec.image replaces the default image', () => {

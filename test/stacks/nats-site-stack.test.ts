@@ -131,6 +131,12 @@ describe('NatsSiteStack', () => {
     expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.0/24']);
   });
 
+  test('the release and both namespaces are guarded against destroy (stateful-guarded)', () => {
+    expect(one(tf, 'helm_release').lifecycle).toEqual({ prevent_destroy: true });
+    expect(one(tf, 'kubernetes_namespace_v1', 'nats').lifecycle).toEqual({ prevent_destroy: true });
+    expect(one(tf, 'kubernetes_namespace_v1', 'harmony').lifecycle).toEqual({ prevent_destroy: true });
+  });
+
   test('the apply does not wait for a LoadBalancer address (ServiceLB missing or port taken would hang it)', () => {
     expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').wait_for_load_balancer).toBe(false);
   });
