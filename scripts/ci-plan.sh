@@ -18,9 +18,13 @@
 # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; kubeconfigs written by
 # `deploy.ts write-kubeconfigs`. Optional PLAN_SUBTITLE: a line under the title.
 #
-# Plan files hold no secret (ephemeral variables are not saved in a plan,
-# write-only arguments neither); they stay in <work-dir> and are removed at
-# the end all the same.
+# Per stack it leaves in <work-dir>: <stack>.tfplan (the saved plan),
+# <stack>.json (its `terraform show -json`) and <stack>.meta.json (stack,
+# commit, tree, the state's serial and lineage when planned): what the
+# workflow uploads as artifacts and `npm run deploy -- <stack> --plan <dir>`
+# applies after checking nothing moved (lib/operate/saved-plan.ts). Plans
+# hold no secret: ephemeral variables and write-only arguments are not saved
+# in a plan.
 set -euo pipefail
 
 die() {
@@ -43,7 +47,7 @@ manifest=cdktf.out/manifest.json
 
 mkdir -p "$work"
 chmod 700 "$work"
-trap 'rm -f "$work"/*.tfplan "$work"/*.json' EXIT
+trap 'rm -f "$work"/*.state' EXIT
 # Until the real summary replaces it: the comment then says the run broke.
 printf '## Terraform plan\n\nThe plan job did not finish: see the job log.\n' >"$summary"
 
@@ -61,24 +65,35 @@ tf() {
   "${deploy[@]}" terraform "$stack" --allow-dirty --placeholders -- "$@"
 }
 
+# What the saved plan was made from (lib/operate/saved-plan.ts, PlanMeta).
+write_meta() {
+  jq -n --arg stack "$1" --arg commit "$(git rev-parse HEAD)" --arg tree "$(git rev-parse 'HEAD^{tree}')" \
+    --argjson state "$(if [[ -s "$2" ]]; then jq -c '{serial, lineage}' "$2"; else echo null; fi)" \
+    '{stack: $stack, commit: $commit, tree: $tree, serial: ($state.serial // null), lineage: ($state.lineage // null)}'
+}
+
 mapfile -t stacks < <(jq -r '.stacks | keys[]' "$manifest")
 [[ ${#stacks[@]} -gt 0 ]] || die "$manifest lists no stack"
 
 failed=0
 for stack in "${stacks[@]}"; do
   echo "::group::plan $stack"
-  rm -f "$work/$stack.json" "$work/$stack.failed" "$work/$stack.tfplan"
+  rm -f "$work/$stack.json" "$work/$stack.failed" "$work/$stack.tfplan" "$work/$stack.meta.json"
   if ! reason="$("${deploy[@]}" check "$stack" --allow-dirty --placeholders)"; then
     # deploy.ts check prints only secret-free problems on stdout.
     printf 'refused: %s\n' "${reason:-see the job log}" >"$work/$stack.failed"
   elif ! tf "$stack" init -input=false -no-color; then
     echo "terraform init failed (see the job log)" >"$work/$stack.failed"
+  elif ! tf "$stack" state pull >"$work/$stack.state"; then
+    echo "terraform state pull failed (see the job log)" >"$work/$stack.failed"
+  elif ! write_meta "$stack" "$work/$stack.state" >"$work/$stack.meta.json"; then
+    echo "could not record the plan's commit and state (see the job log)" >"$work/$stack.failed"
   elif ! tf "$stack" plan -input=false -lock=false -refresh=false -no-color -out="$work/$stack.tfplan"; then
     echo "terraform plan failed (see the job log)" >"$work/$stack.failed"
   elif ! tf "$stack" show -json "$work/$stack.tfplan" >"$work/$stack.json"; then
     echo "terraform show -json failed (see the job log)" >"$work/$stack.failed"
   fi
-  rm -f "$work/$stack.tfplan"
+  rm -f "$work/$stack.state"
   if [[ -f "$work/$stack.failed" ]]; then
     failed=1
     echo "ci-plan: $stack: $(head -n1 "$work/$stack.failed")" >&2

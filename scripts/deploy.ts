@@ -10,7 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { parsePlanMeta, planFiles, stalePlanProblems, stateHeader } from '../lib/operate/saved-plan';
+import { delimiter, join, resolve } from 'node:path';
 import { fleet } from '../config/fleet';
 import {
   childCommand,
@@ -76,6 +77,43 @@ function writeKubeconfigs(): number {
   return 0;
 }
 
+/** Runs a command with the deploy's environment; stdout captured when asked. */
+function sh(program: string, argv: readonly string[], env: Record<string, string>, capture = false): { status: number; stdout: string } {
+  const r = spawnSync(program, [...argv], { cwd: REPO_ROOT, env, encoding: 'utf8', stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
+  return { status: r.error ? 1 : (r.status ?? 1), stdout: r.stdout ?? '' };
+}
+
+/**
+ * `deploy <stack> --plan <dir>`: apply exactly the plan CI saved, after
+ * checking that neither the configuration nor the state moved since
+ * (lib/operate/saved-plan.ts); refuses otherwise, with exit 3.
+ */
+function applySavedPlan(stack: string, dir: string, env: Record<string, string>): number {
+  const files = planFiles(resolve(dir), stack);
+  for (const file of [files.plan, files.meta]) {
+    if (!existsSync(file)) {
+      say(`refusing: ${file} does not exist; --plan takes the directory of the workflow run's artifacts (unpacked), which holds <stack>.tfplan and <stack>.meta.json`);
+      return REFUSED_EXIT;
+    }
+  }
+  const meta = parsePlanMeta(readFileSync(files.meta, 'utf8'), files.meta);
+  const synth = sh(SYNTH_COMMAND.program, SYNTH_COMMAND.args, { ...env, CHECKPOINT_DISABLE: '1' });
+  if (synth.status !== 0) return synth.status;
+  const chdir = `-chdir=${join(REPO_ROOT, 'cdktf.out', 'stacks', stack)}`;
+  if (sh('terraform', [chdir, 'init', '-input=false'], env).status !== 0) return 1;
+  const pulled = sh('terraform', [chdir, 'state', 'pull'], env, true);
+  if (pulled.status !== 0) return 1;
+  const git = spawnSync('git', ['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const [commit, tree] = (git.stdout ?? '').trim().split('\n');
+  const problems = stalePlanProblems(meta, { stack, commit: commit ?? '', tree: tree ?? '', state: stateHeader(pulled.stdout) });
+  if (problems.length > 0) {
+    say(`refusing the saved plan of ${stack}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    return REFUSED_EXIT;
+  }
+  say(`applying the plan of ${stack} made at ${meta.commit.slice(0, 12)} (state serial ${meta.serial ?? 'none'}), as reviewed`);
+  return sh('terraform', [chdir, 'apply', '-input=false', files.plan], env).status;
+}
+
 function run(argv: readonly string[]): number {
   if (argv[0] === 'write-kubeconfigs') return writeKubeconfigs();
   try {
@@ -98,6 +136,7 @@ function run(argv: readonly string[]): number {
       say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from ${source})`);
       return 0;
     }
+    if (args.plan) return applySavedPlan(args.stack, args.plan, childEnv(process.env, vars, identityFile));
     if (synthesizesFirst(args)) {
       // Synth needs no secret: the plain environment, and its own messages as it prints them.
       const synth = spawnSync(SYNTH_COMMAND.program, [...SYNTH_COMMAND.args], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });

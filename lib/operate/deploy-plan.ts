@@ -38,7 +38,7 @@ export type StackTarget = { readonly kind: 'mgmt'; readonly stack: string } | { 
 export type OperateCommand = 'deploy' | 'plan' | 'terraform' | 'check';
 
 /** Terraform commands that write nothing anywhere: all `--placeholders` may run. */
-export const PLACEHOLDER_COMMANDS: readonly string[] = ['init', 'plan', 'show', 'validate', 'providers', 'version'];
+export const PLACEHOLDER_COMMANDS: readonly string[] = ['init', 'plan', 'show', 'validate', 'providers', 'version', 'state'];
 
 /** What a placeholder secret holds: obviously not a secret, and never applied (`--placeholders` refuses apply). */
 export const PLACEHOLDER_VALUE = 'placeholder-not-a-secret';
@@ -54,6 +54,8 @@ export interface OperateArgs {
    * so a plan is the same with them). Only read-only Terraform commands run.
    */
   readonly placeholders: boolean;
+  /** deploy only: apply exactly the plan CI saved in this directory (after checking nothing moved). */
+  readonly plan?: string;
   /** Arguments after `--`, passed to cdktf (deploy, plan) or terraform (terraform) unchanged. */
   readonly passThrough: readonly string[];
 }
@@ -68,6 +70,7 @@ export class DeployRefusal extends Error {
 
 export const USAGE = [
   'usage: npm run deploy -- <stack> [--allow-dirty] [-- <cdktf deploy options>]',
+  '       npm run deploy -- <stack> --plan <dir>                                   (apply exactly the plan CI saved, if nothing moved since)',
   '       npm run plan -- <stack> [--allow-dirty] [-- <cdktf diff options>]',
   '       ts-node scripts/deploy.ts terraform <stack> [--allow-dirty] -- <terraform arguments>   (CI: runs in cdktf.out/stacks/<stack>)',
   '       ts-node scripts/deploy.ts check <stack> [--allow-dirty]                                (preconditions only)',
@@ -93,9 +96,19 @@ export function parseOperateArgs(fleet: Fleet, argv: readonly string[]): Operate
     throw new DeployRefusal([`unknown command "${command ?? ''}"; one of ${COMMANDS.join(', ')}\n${USAGE}`]);
   }
   const dashDash = rest.indexOf('--');
-  const own = dashDash === -1 ? rest : rest.slice(0, dashDash);
+  const raw = dashDash === -1 ? rest : rest.slice(0, dashDash);
   const passThrough = dashDash === -1 ? [] : rest.slice(dashDash + 1);
   const problems: string[] = [];
+  // `--plan <dir>` and `--plan=<dir>` take a value; everything else is a flag or the stack.
+  let plan: string | undefined;
+  const own: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '--plan') plan = raw[++i] ?? '';
+    else if (raw[i].startsWith('--plan=')) plan = raw[i].slice('--plan='.length);
+    else own.push(raw[i]);
+  }
+  if (plan !== undefined && (plan === '' || plan.startsWith('-'))) problems.push('--plan needs the directory CI saved the plans in (the workflow run\'s artifacts, unpacked)');
+  if (plan !== undefined && command !== 'deploy') problems.push(`--plan is for deploy (apply a saved plan), not ${command}`);
   const options = own.filter((a) => a.startsWith('-'));
   const positional = own.filter((a) => !a.startsWith('-'));
   for (const option of options) {
@@ -107,16 +120,19 @@ export function parseOperateArgs(fleet: Fleet, argv: readonly string[]): Operate
   if (command === 'terraform' && passThrough.length === 0) problems.push(`\`terraform\` needs the Terraform arguments after \`--\` (e.g. \`-- plan -input=false\`)`);
   const placeholders = options.includes('--placeholders');
   if (placeholders) {
-    const sub = passThrough.find((a) => !a.startsWith('-'));
+    const words = passThrough.filter((a) => !a.startsWith('-'));
+    const sub = words[0];
     if (command !== 'terraform' && command !== 'check') problems.push(`--placeholders is for CI's plan preview (\`terraform\` and \`check\`), never for ${command}: a deploy needs the real secrets`);
-    else if (command === 'terraform' && !PLACEHOLDER_COMMANDS.includes(sub ?? '')) {
+    else if (command === 'terraform' && sub === 'state' && words[1] !== 'pull') {
+      problems.push(`--placeholders allows \`state pull\` only (reading the serial a saved plan records), not "state ${words[1] ?? ''}"`);
+    } else if (command === 'terraform' && !PLACEHOLDER_COMMANDS.includes(sub ?? '')) {
       problems.push(`--placeholders runs only read-only Terraform commands (${PLACEHOLDER_COMMANDS.join(', ')}), not "${sub ?? ''}": placeholder secrets must never reach a cluster`);
     } else if (sub === 'plan' && !passThrough.includes('-refresh=false')) {
       problems.push('--placeholders plans need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets, by design');
     }
   }
   if (problems.length > 0) throw new DeployRefusal(problems);
-  return { command: command as OperateCommand, stack: positional[0], allowDirty: options.includes('--allow-dirty'), placeholders, passThrough };
+  return { command: command as OperateCommand, stack: positional[0], allowDirty: options.includes('--allow-dirty'), placeholders, passThrough, ...(plan ? { plan } : {}) };
 }
 
 /** Paths `git status --porcelain` reports (renames: the new path). */

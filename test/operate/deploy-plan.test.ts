@@ -119,10 +119,20 @@ describe('arguments', () => {
   });
 });
 
+describe('--plan: apply the saved plan', () => {
+  test('takes the directory, either way of writing it, for deploy only', () => {
+    expect(parseOperateArgs(fleet, ['deploy', 'nats-site-1', '--plan', '/tmp/plans'])).toMatchObject({ command: 'deploy', stack: 'nats-site-1', plan: '/tmp/plans' });
+    expect(parseOperateArgs(fleet, ['deploy', '--plan=/tmp/plans', 'mgmt'])).toMatchObject({ stack: 'mgmt', plan: '/tmp/plans' });
+    expect(refusal(() => parseOperateArgs(fleet, ['plan', 'mgmt', '--plan', '/tmp/p'])).message).toMatch(/--plan is for deploy/);
+    expect(refusal(() => parseOperateArgs(fleet, ['deploy', 'mgmt', '--plan'])).message).toMatch(/--plan needs the directory CI saved the plans in/);
+  });
+});
+
 describe('--placeholders: the CI plan preview, with no secret at all', () => {
   test('parses for terraform read-only commands and check', () => {
     expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'plan', '-refresh=false', '-lock=false'])).toMatchObject({ placeholders: true });
     expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'init', '-input=false'])).toMatchObject({ placeholders: true });
+    expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'pull'])).toMatchObject({ placeholders: true });
     expect(parseOperateArgs(fleet, ['check', 'mgmt', '--placeholders', '--allow-dirty'])).toMatchObject({ placeholders: true, allowDirty: true });
   });
 
@@ -131,7 +141,8 @@ describe('--placeholders: the CI plan preview, with no secret at all', () => {
     [['plan', 'nats-site-1', '--placeholders'], /never for plan/],
     [['terraform', 'nats-site-1', '--placeholders', '--', 'apply', 'x.tfplan'], /only read-only Terraform commands .* not "apply": placeholder secrets must never reach a cluster/],
     [['terraform', 'nats-site-1', '--placeholders', '--', 'import', 'a', 'b'], /not "import"/],
-    [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'rm', 'a'], /not "state"/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'rm', 'a'], /allows `state pull` only .* not "state rm"/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'push', 'x'], /not "state push"/],
     [['terraform', 'nats-site-1', '--placeholders', '--', '-chdir=x', 'apply'], /not "apply"/],
     [['terraform', 'nats-site-1', '--placeholders', '--', 'plan'], /need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets/],
   ])('refuses %j', (argv, error) => {

@@ -1,4 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parsePlanMeta } from '../../lib/operate/saved-plan';
 import { join } from 'node:path';
 import { fleet } from '../../config/fleet';
 import { kubeconfigSecretName, parseOperateArgs } from '../../lib/operate/deploy-plan';
@@ -113,6 +116,32 @@ describe('.github/workflows/plan.yml', () => {
     // CI decrypts nothing: no age identity, no age binary, no AGE_IDENTITY_FILE.
     expect(text).not.toMatch(/secrets\.AGE_IDENTITY|AGE_IDENTITY_FILE/);
     expect(runs(wf.jobs.plan).join('\n')).not.toMatch(/\bage\b/);
+  });
+
+  test('the plans, their JSON and their records are saved as artifacts, and the comment links them', () => {
+    const plan = wf.jobs.plan;
+    const upload = plan.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with?.path).toBe('${{ runner.temp }}/plans/*');
+    expect(plan.steps.indexOf(upload!)).toBeGreaterThan(plan.steps.findIndex((s) => s.id === 'plan'));
+    expect(plan.steps.indexOf(upload!)).toBeLessThan(plan.steps.findIndex((s) => s.name === 'Remove the plan files'));
+    const env = plan.steps.find((s) => s.id === 'plan')?.env ?? {};
+    expect(env.PLAN_ARTIFACTS_URL).toContain('actions/runs/${{ github.run_id }}');
+    expect(ciPlan).toContain('--artifacts-url "$PLAN_ARTIFACTS_URL"');
+  });
+
+  test("ci-plan.sh records what each plan was made from, as lib/operate/saved-plan.ts reads it", () => {
+    const fn = /^write_meta\(\) \{[\s\S]*?^\}/m.exec(ciPlan)![0];
+    const dir = mkdtempSync(join(tmpdir(), 'harmony-meta-'));
+    try {
+      writeFileSync(join(dir, 'state'), JSON.stringify({ version: 4, serial: 7, lineage: 'abc', resources: [] }));
+      writeFileSync(join(dir, 'empty'), '');
+      const run = (state: string) => spawnSync('bash', ['-c', `${fn}\nwrite_meta nats-site-1 ${join(dir, state)}`], { cwd: ROOT, encoding: 'utf8' });
+      const head = spawnSync('git', ['rev-parse', 'HEAD', 'HEAD^{tree}'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim().split('\n');
+      expect(parsePlanMeta(run('state').stdout, 'meta')).toEqual({ stack: 'nats-site-1', commit: head[0], tree: head[1], serial: 7, lineage: 'abc' });
+      expect(parsePlanMeta(run('empty').stdout, 'meta')).toEqual({ stack: 'nats-site-1', commit: head[0], tree: head[1], serial: null, lineage: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('ci-plan.sh plans with placeholders and no refresh: read-only, no secret', () => {
