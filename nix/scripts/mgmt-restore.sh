@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Restores the mgmt host's state from the off-host restic repository
+# (docs/dr.md, "A lost management host"): the staging directory of a
+# snapshot, then each PostgreSQL database from its dump.
+#
+#   mgmt-restore.sh [snapshot]     (default: latest)
+#
+# Environment: RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (and the S3
+# credentials) as restic reads them; BACKUP_STAGING (the staging path as it
+# was backed up); BACKUP_DATABASES; RESTORE_ROOT (where to unpack;
+# default a new temporary directory); PGHOST/PGPORT/PGUSER for libpq.
+# A database is dropped and re-created from its dump: stop what uses it
+# first. SQLite copies are left under RESTORE_ROOT for the operator to put
+# back with their services stopped (paths printed).
+set -euo pipefail
+snapshot="${1:-latest}"
+staging="${BACKUP_STAGING:?set BACKUP_STAGING to the staging path as it was backed up}"
+root="${RESTORE_ROOT:-$(mktemp -d)}"
+umask 077
+restic restore "$snapshot" --target "$root" --include "$staging"
+for db in ${BACKUP_DATABASES:-}; do
+  dump="$root$staging/postgresql/$db.dump"
+  [ -f "$dump" ] || { echo "mgmt-restore: $dump is not in snapshot $snapshot" >&2; exit 1; }
+  dropdb --if-exists "$db"
+  # --create makes the database from the dump, owner and all.
+  pg_restore --create --exit-on-error --dbname=postgres "$dump"
+  echo "mgmt-restore: database $db restored from snapshot $snapshot"
+done
+if [ -d "$root$staging/sqlite" ]; then
+  for file in "$root$staging"/sqlite/*; do
+    [ -f "$file" ] && echo "mgmt-restore: SQLite copy to put back (service stopped): $file"
+  done
+fi
+echo "mgmt-restore: unpacked under $root"

@@ -1,0 +1,97 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Postgres } from '../support/postgres';
+import { PG_BIN, startPostgres } from '../support/postgres';
+
+/*
+ * The mgmt host's backup and restore, as a drill on real software: Debian's
+ * PostgreSQL 15 and restic. A database is seeded, dumped by the same
+ * prepare script the host runs, backed up to a restic repository, dropped,
+ * and restored by the same restore script; then compared row by row.
+ */
+
+const REPO = join(__dirname, '..', '..');
+const PREPARE = join(REPO, 'nix', 'scripts', 'mgmt-backup-prepare.sh');
+const RESTORE = join(REPO, 'nix', 'scripts', 'mgmt-restore.sh');
+
+jest.setTimeout(120_000);
+
+/** A stable fingerprint of a database's content: every table's rows, ordered. */
+const fingerprint = (pg: Postgres, db: string): string =>
+  pg.run('psql', ['-X', '-A', '-t', '-d', db, '-c', "select string_agg(t || ':' || h, ',' order by t) from (select 'nodes' t, md5(string_agg(n::text, '|' order by id)) h from nodes n union all select 'events', md5(string_agg(e::text, '|' order by id)) from events e) s"]).trim();
+
+describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
+  let pg: Postgres;
+  const work = mkdtempSync(join(tmpdir(), 'harmony-backup-drill-'));
+  // The postgres user (as root) must reach the scripts' output directories.
+  chmodSync(work, 0o777);
+  const staging = join(work, 'staging');
+  const repository = join(work, 'restic-repo');
+  const passwordFile = join(work, 'restic-password');
+  writeFileSync(passwordFile, 'drill-only-password\n', { mode: 0o644 });
+  const restic = { RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile };
+  const measured: Record<string, number | string> = {};
+
+  beforeAll(() => {
+    pg = startPostgres();
+  });
+  afterAll(() => {
+    pg?.stop();
+    rmSync(work, { recursive: true, force: true });
+    // eslint-disable-next-line no-console
+    console.log(`backup drill: ${JSON.stringify(measured)}`);
+  });
+
+  test('seed, dump (prepare script), back up (restic), drop, restore (restore script): the same rows come back', () => {
+    pg.run('createdb', ['custodian']);
+    pg.run('psql', [
+      '-X', '-v', 'ON_ERROR_STOP=1', '-d', 'custodian', '-c',
+      `create table nodes (id serial primary key, name text not null, facts jsonb, key bytea);
+       create table events (id bigserial primary key, node int references nodes(id), at timestamptz not null, body text);
+       insert into nodes (name, facts, key) select 'node-' || g, jsonb_build_object('site', 'site-' || (g % 3), 'n', g), decode(md5(g::text), 'hex') from generate_series(1, 2000) g;
+       insert into events (node, at, body) select 1 + (g % 2000), timestamptz '2026-01-01' + g * interval '1 minute', repeat('x', g % 200) || 'ü' from generate_series(1, 50000) g;`,
+    ]);
+    const before = fingerprint(pg, 'custodian');
+    expect(before).toMatch(/^events:[0-9a-f]{32},nodes:[0-9a-f]{32}$/);
+
+    let t = Date.now();
+    pg.run('bash', [PREPARE], { BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian' });
+    measured.dumpMs = Date.now() - t;
+    measured.dumpBytes = statSync(join(staging, 'postgresql', 'custodian.dump')).size;
+
+    t = Date.now();
+    pg.run('restic', ['init'], restic);
+    pg.run('restic', ['backup', '--tag', 'mgmt', staging], restic);
+    measured.backupMs = Date.now() - t;
+    measured.repositoryBytes = readdirSync(repository, { recursive: true }).reduce((n, f) => n + (statSync(join(repository, String(f))).isFile() ? statSync(join(repository, String(f))).size : 0), 0);
+    const snapshots = JSON.parse(pg.run('restic', ['snapshots', '--json'], restic)) as { paths: string[]; tags?: string[] }[];
+    expect(snapshots).toEqual([expect.objectContaining({ paths: [staging], tags: ['mgmt'] })]);
+
+    // The host is lost: the database (and the local dump) are gone.
+    pg.run('dropdb', ['custodian']);
+    rmSync(staging, { recursive: true, force: true });
+    expect(pg.run('psql', ['-X', '-A', '-t', '-c', "select count(*) from pg_database where datname = 'custodian'"]).trim()).toBe('0');
+
+    t = Date.now();
+    const out = pg.run('bash', [RESTORE], { ...restic, BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian', RESTORE_ROOT: join(work, 'restored') });
+    measured.restoreMs = Date.now() - t;
+    expect(out).toContain('mgmt-restore: database custodian restored from snapshot latest');
+    expect(fingerprint(pg, 'custodian')).toBe(before);
+    expect(pg.run('psql', ['-X', '-A', '-t', '-d', 'custodian', '-c', 'select count(*) from events']).trim()).toBe('50000');
+  });
+
+  test('a failed dump stops the backup: the prepare script exits non-zero, keeps the last good dump and leaves no partial one', () => {
+    const out = mkdtempSync(join(work, 'failing-'));
+    chmodSync(out, 0o777);
+    pg.run('bash', [PREPARE], { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian' });
+    const good = statSync(join(out, 'postgresql', 'custodian.dump')).size;
+    expect(() => pg.run('bash', [PREPARE], { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian no_such_database' })).toThrow(/failed/);
+    expect(readdirSync(join(out, 'postgresql'))).toEqual(['custodian.dump']);
+    expect(statSync(join(out, 'postgresql', 'custodian.dump')).size).toBe(good);
+  });
+
+  test('PostgreSQL is the version the drill claims', () => {
+    expect(PG_BIN).toContain('15');
+  });
+});
