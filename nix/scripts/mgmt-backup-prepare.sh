@@ -10,8 +10,12 @@
 #
 # Environment: BACKUP_STAGING (the directory), BACKUP_DATABASES (space
 # separated), BACKUP_SQLITE (space separated paths); PGHOST/PGPORT/PGUSER as
-# libpq reads them. Exits non-zero on any failure: restic then does not run.
+# libpq reads them; PG_RUN_AS (the host sets it to postgres) runs the
+# PostgreSQL clients as that user, for peer authentication, while this
+# script (root, under restic) owns the files. Exits non-zero on any failure:
+# restic then does not run.
 set -euo pipefail
+as_pg() { if [ -n "${PG_RUN_AS:-}" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi; }
 staging="${BACKUP_STAGING:?set BACKUP_STAGING to the staging directory}"
 umask 077
 mkdir -p "$staging/postgresql" "$staging/sqlite"
@@ -19,7 +23,7 @@ mkdir -p "$staging/postgresql" "$staging/sqlite"
 trap 'rm -f "$staging"/postgresql/*.tmp "$staging"/sqlite/*.tmp' EXIT
 for db in ${BACKUP_DATABASES:-}; do
   # Write beside, then rename: a failed dump never replaces a good one.
-  pg_dump --format=custom --file="$staging/postgresql/$db.dump.tmp" "$db"
+  as_pg pg_dump --format=custom "$db" >"$staging/postgresql/$db.dump.tmp"
   mv "$staging/postgresql/$db.dump.tmp" "$staging/postgresql/$db.dump"
 done
 for file in ${BACKUP_SQLITE:-}; do

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Postgres } from '../support/postgres';
@@ -17,6 +18,18 @@ const RESTORE = join(REPO, 'nix', 'scripts', 'mgmt-restore.sh');
 
 jest.setTimeout(120_000);
 
+/**
+ * Runs a host script as the host does: as the current user (root under
+ * restic on the host, root on CI), with the PostgreSQL clients run as the
+ * cluster's user through PG_RUN_AS when that differs.
+ */
+function runScript(pg: Postgres, script: string, env: NodeJS.ProcessEnv): string {
+  const asRoot = process.getuid?.() === 0;
+  const r = spawnSync('bash', [script], { env: { ...process.env, ...pg.env, ...(asRoot ? { PG_RUN_AS: pg.env.PGUSER } : {}), ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
 /** A stable fingerprint of a database's content: every table's rows, ordered. */
 const fingerprint = (pg: Postgres, db: string): string =>
   pg.run('psql', ['-X', '-A', '-t', '-d', db, '-c', "select string_agg(t || ':' || h, ',' order by t) from (select 'nodes' t, md5(string_agg(n::text, '|' order by id)) h from nodes n union all select 'events', md5(string_agg(e::text, '|' order by id)) from events e) s"]).trim();
@@ -24,12 +37,11 @@ const fingerprint = (pg: Postgres, db: string): string =>
 describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
   let pg: Postgres;
   const work = mkdtempSync(join(tmpdir(), 'harmony-backup-drill-'));
-  // The postgres user (as root) must reach the scripts' output directories.
-  chmodSync(work, 0o777);
+  // Only the scripts' user reads the dumps and the password (as on the host).
   const staging = join(work, 'staging');
   const repository = join(work, 'restic-repo');
   const passwordFile = join(work, 'restic-password');
-  writeFileSync(passwordFile, 'drill-only-password\n', { mode: 0o644 });
+  writeFileSync(passwordFile, 'drill-only-password\n', { mode: 0o600 });
   const restic = { RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile };
   const measured: Record<string, number | string> = {};
 
@@ -56,16 +68,17 @@ describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
     expect(before).toMatch(/^events:[0-9a-f]{32},nodes:[0-9a-f]{32}$/);
 
     let t = Date.now();
-    pg.run('bash', [PREPARE], { BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian' });
+    runScript(pg, PREPARE, { BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian' });
     measured.dumpMs = Date.now() - t;
     measured.dumpBytes = statSync(join(staging, 'postgresql', 'custodian.dump')).size;
 
     t = Date.now();
-    pg.run('restic', ['init'], restic);
-    pg.run('restic', ['backup', '--tag', 'mgmt', staging], restic);
+    const resticRun = (args: string[]): string => execFileSync('restic', args, { env: { ...process.env, ...restic }, encoding: 'utf8' });
+    resticRun(['init']);
+    resticRun(['backup', '--tag', 'mgmt', staging]);
     measured.backupMs = Date.now() - t;
     measured.repositoryBytes = readdirSync(repository, { recursive: true }).reduce((n, f) => n + (statSync(join(repository, String(f))).isFile() ? statSync(join(repository, String(f))).size : 0), 0);
-    const snapshots = JSON.parse(pg.run('restic', ['snapshots', '--json'], restic)) as { paths: string[]; tags?: string[] }[];
+    const snapshots = JSON.parse(resticRun(['snapshots', '--json'])) as { paths: string[]; tags?: string[] }[];
     expect(snapshots).toEqual([expect.objectContaining({ paths: [staging], tags: ['mgmt'] })]);
 
     // The host is lost: the database (and the local dump) are gone.
@@ -74,7 +87,7 @@ describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
     expect(pg.run('psql', ['-X', '-A', '-t', '-c', "select count(*) from pg_database where datname = 'custodian'"]).trim()).toBe('0');
 
     t = Date.now();
-    const out = pg.run('bash', [RESTORE], { ...restic, BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian', RESTORE_ROOT: join(work, 'restored') });
+    const out = runScript(pg, RESTORE, { ...restic, BACKUP_STAGING: staging, BACKUP_DATABASES: 'custodian', RESTORE_ROOT: join(work, 'restored') });
     measured.restoreMs = Date.now() - t;
     expect(out).toContain('mgmt-restore: database custodian restored from snapshot latest');
     expect(fingerprint(pg, 'custodian')).toBe(before);
@@ -83,10 +96,9 @@ describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
 
   test('a failed dump stops the backup: the prepare script exits non-zero, keeps the last good dump and leaves no partial one', () => {
     const out = mkdtempSync(join(work, 'failing-'));
-    chmodSync(out, 0o777);
-    pg.run('bash', [PREPARE], { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian' });
+    runScript(pg, PREPARE, { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian' });
     const good = statSync(join(out, 'postgresql', 'custodian.dump')).size;
-    expect(() => pg.run('bash', [PREPARE], { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian no_such_database' })).toThrow(/failed/);
+    expect(() => runScript(pg, PREPARE, { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian no_such_database' })).toThrow(/failed/);
     expect(readdirSync(join(out, 'postgresql'))).toEqual(['custodian.dump']);
     expect(statSync(join(out, 'postgresql', 'custodian.dump')).size).toBe(good);
   });
