@@ -1,5 +1,6 @@
 import type { MgmtHostSpec } from './mgmt-types';
-import type { BackendSpec, Fleet, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec } from './types';
+import type { AlertReceiverSpec, MgmtBackupSpec, MonitoringSpec, RetentionSpec } from './ops-types';
+import type { BackendSpec, Fleet, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec } from './types';
 
 /**
  * The fleet's shape, checked at run time before any rule: synth transpiles
@@ -9,7 +10,7 @@ import type { BackendSpec, Fleet, GatewaySpec, HarmonyAccountSpec, KvBucketSpec,
  * here; the mapped types below make the compiler refuse a list that misses
  * a field of the type or names one it does not have.
  */
-type Kind = 'string' | 'number' | 'boolean' | 'strings' | Shape | { readonly list: Shape } | { readonly oneOf: readonly Shape[]; readonly by: string };
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | Shape | { readonly list: Shape } | { readonly oneOf: Readonly<Record<string, Shape>>; readonly by: string };
 
 interface FieldSpec {
   readonly kind: Kind;
@@ -30,6 +31,20 @@ const opt = (kind: Kind): FieldSpec => ({ kind, optional: true });
 
 const DOMAINS = shape<MgmtHostSpec['domains']>('mgmt.domains', { opsBridge: req('string'), sso: req('string'), ldap: req('string') });
 const DNS = shape<NonNullable<MgmtHostSpec['dns']>>('mgmt.dns', { zone: req('string'), ttl: opt('number') });
+const KEEP = shape<RetentionSpec>('keep', { daily: opt('number'), weekly: opt('number'), monthly: opt('number') });
+const BACKUP = shape<MgmtBackupSpec>('mgmt.backup', { repository: req('string'), keep: opt(KEEP), onCalendar: opt('string') });
+const EMAIL_RECEIVER = shape<Extract<AlertReceiverSpec, { kind: 'email' }>>('receiver', {
+  kind: req('string'),
+  to: req('string'),
+  from: req('string'),
+  smarthost: req('string'),
+  username: opt('string'),
+});
+const WEBHOOK_RECEIVER = shape<Extract<AlertReceiverSpec, { kind: 'webhook' }>>('receiver', { kind: req('string') });
+const MONITORING = shape<MonitoringSpec>('mgmt.monitoring', {
+  receiver: req({ oneOf: { email: EMAIL_RECEIVER, webhook: WEBHOOK_RECEIVER }, by: 'kind' }),
+  scrapeFrom: opt('strings'),
+});
 const MGMT = shape<MgmtHostSpec>('mgmt', {
   name: req('string'),
   location: req('string'),
@@ -43,6 +58,8 @@ const MGMT = shape<MgmtHostSpec>('mgmt', {
   dns: opt(DNS),
   protection: opt('boolean'),
   nixosAnywhereRef: opt('string'),
+  backup: req(BACKUP),
+  monitoring: req(MONITORING),
 });
 
 const GATEWAY = shape<GatewaySpec>('gateway', {
@@ -65,7 +82,7 @@ const SITE = shape<SiteSpec>('site', {
   memoryStore: opt('string'),
   resources: opt(shape<NonNullable<SiteSpec['resources']>>('resources', { cpu: opt('string'), memory: opt('string'), memoryLimit: opt('string') })),
   spread: opt(SPREAD),
-  prometheusExporter: opt('boolean'),
+  metrics: opt(shape<NonNullable<SiteSpec['metrics']>>('metrics', { port: opt('number') })),
 });
 
 const SERVICE = shape<ServiceIdentitySpec>('service', { name: req('string'), publish: req('strings'), subscribe: req('strings') });
@@ -79,6 +96,7 @@ const KV = shape<KvBucketSpec>('kv', {
   maxValueSize: req('string'),
   maxConsumers: opt('number'),
   maxBytes: req('string'),
+  snapshots: req(shape<KvSnapshotSpec>('snapshots', { repository: req('string'), keep: opt(KEEP), schedule: opt('string') })),
 });
 const ACCOUNT = shape<HarmonyAccountSpec>('account', {
   name: opt('string'),
@@ -104,7 +122,7 @@ export const FLEET_SHAPE = shape<Fleet>('fleet', {
   sites: req({ list: SITE }),
   account: req(ACCOUNT),
   nats: opt(shape<NatsSpec>('nats', { version: opt('string') })),
-  backend: opt({ oneOf: [LOCAL_BACKEND, S3_BACKEND], by: 'type' }),
+  backend: opt({ oneOf: { local: LOCAL_BACKEND, s3: S3_BACKEND }, by: 'type' }),
 });
 
 /** Levenshtein distance, for "did you mean". */
@@ -143,9 +161,9 @@ function check(value: unknown, kind: Kind, path: string, out: string[]): void {
   }
   if ('oneOf' in kind) {
     const tag = isObject(value) ? value[kind.by] : undefined;
-    const match = kind.oneOf.find((s) => tagOf(s) === tag);
+    const match = typeof tag === 'string' && Object.hasOwn(kind.oneOf, tag) ? kind.oneOf[tag] : undefined;
     if (!match) {
-      out.push(`${path}.${kind.by} is ${JSON.stringify(tag)}: use one of ${kind.oneOf.map((s) => JSON.stringify(tagOf(s))).join(', ')}`);
+      out.push(`${path}.${kind.by} is ${JSON.stringify(tag)}: use one of ${Object.keys(kind.oneOf).map((t) => JSON.stringify(t)).join(', ')}`);
       return;
     }
     check(value, match, path, out);
@@ -174,7 +192,6 @@ function check(value: unknown, kind: Kind, path: string, out: string[]): void {
 }
 
 /** The backend shapes are told apart by `type`; each shape's tag is its name in BackendSpec. */
-const tagOf = (s: Shape): string => (s === LOCAL_BACKEND ? 'local' : s === S3_BACKEND ? 's3' : s.name);
 
 /** Unknown fields, missing ones and values of the wrong type, each with its path and the fix. */
 export function shapeProblems(fleet: unknown): string[] {

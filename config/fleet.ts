@@ -20,6 +20,13 @@ export const fleet: Fleet = {
       ldap: 'ldap.example.org',
     },
     acmeEmail: 'ops@example.org',
+    // Off-host: Hetzner Object Storage in another location than the host.
+    backup: { repository: 's3:https://nbg1.your-objectstorage.com/example-harmony-backup/mgmt' },
+    monitoring: {
+      receiver: { kind: 'email', to: 'oncall@example.org', from: 'alerts@example.org', smarthost: 'smtp.example.org:587', username: 'alerts@example.org' },
+      // The mgmt host's addresses (the mgmt stack's outputs after its first deploy).
+      scrapeFrom: ['203.0.113.10/32', '2001:db8::/64'],
+    },
   },
   sites: [
     {
@@ -43,6 +50,15 @@ export const fleet: Fleet = {
   ],
   account: {
     jetstream: { maxMemory: '0', maxFile: '20Gi', maxStreams: 16, maxConsumers: 256 },
-    kv: { homeSite: 'site-1', replicas: 3, mirrorReplicas: 1, history: 5, maxValueSize: '512Ki', maxBytes: '2Gi' },
+    kv: {
+      homeSite: 'site-1',
+      replicas: 3,
+      mirrorReplicas: 1,
+      history: 5,
+      maxValueSize: '512Ki',
+      maxBytes: '2Gi',
+      // Its own repository and password: a site's Kubernetes Secret holds them.
+      snapshots: { repository: 's3:https://hel1.your-objectstorage.com/example-harmony-kv-snapshots/harmony' },
+    },
   },
 };

@@ -1,3 +1,5 @@
+import type { MgmtBackupSpec, MonitoringSpec } from './ops-types';
+
 /**
  * The management-plane host: one Hetzner Cloud VPS installed with NixOS by
  * nixos-anywhere (seed 004: "the governor must not run on the governed").
@@ -72,4 +74,8 @@ export interface MgmtHostSpec {
    * @default "1.13.0" (1.11.0 is the first that passes special_args to a flake below the git root)
    */
   readonly nixosAnywhereRef?: string;
+  /** Off-host backups of PostgreSQL, LLDAP and Authelia (restic, daily). */
+  readonly backup: MgmtBackupSpec;
+  /** Prometheus, Alertmanager and the alert rules (docs/dr.md). */
+  readonly monitoring: MonitoringSpec;
 }

@@ -1,6 +1,8 @@
 import type { MgmtHostSpec } from './mgmt-types';
+import type { OffHostRepositorySpec } from './ops-types';
 
 export type { MgmtHostSpec } from './mgmt-types';
+export type { AlertReceiverSpec, MgmtBackupSpec, MonitoringSpec, OffHostRepositorySpec, RetentionSpec } from './ops-types';
 
 /**
  * The whole platform in one typed description. `config/fleet.ts` holds the
@@ -119,10 +121,18 @@ export interface SiteSpec {
    */
   readonly spread?: SpreadSpec;
   /**
-   * Run the Prometheus exporter sidecar.
-   * @default false
+   * Metrics for the mgmt host's Prometheus: the chart's exporter sidecar
+   * runs on every server, and server `nats-<i>` is published on port
+   * `port + i` (a LoadBalancer Service per server, or a NodePort when the
+   * gateway uses NodePort), reachable only from `mgmt.monitoring.scrapeFrom`.
    */
-  readonly prometheusExporter?: boolean;
+  readonly metrics?: {
+    /**
+     * The first server's port; the site uses `nodes` consecutive ports.
+     * @default 7777 (LoadBalancer); required with a NodePort gateway (30000-32767)
+     */
+    readonly port?: number;
+  };
 }
 
 /** How a site's gateway is exposed and advertised to the other sites. */
@@ -263,6 +273,23 @@ export interface KvBucketSpec {
   readonly maxConsumers?: number;
   /** Bucket size cap, binary quantity (`1Gi`). */
   readonly maxBytes: string;
+  /**
+   * Point-in-time protection against logical damage (a bad write replicates
+   * to every mirror in milliseconds): a CronJob in the home site takes a
+   * JetStream snapshot of the origin stream and ships it to this restic
+   * repository, outside every site. Use a different repository (and
+   * password) from mgmt.backup: a site's Kubernetes Secret holds this one.
+   */
+  readonly snapshots: KvSnapshotSpec;
+}
+
+/** Scheduled snapshots of the bucket's origin stream. */
+export interface KvSnapshotSpec extends OffHostRepositorySpec {
+  /**
+   * When the CronJob runs (Kubernetes cron syntax, the cluster's time zone).
+   * @default "17 * * * *" (hourly)
+   */
+  readonly schedule?: string;
 }
 
 /** Terraform state location. */

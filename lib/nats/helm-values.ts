@@ -127,7 +127,7 @@ export function siteHelmValues(fleet: Fleet, site: SiteSpec, revisions: SiteRevi
     },
     reloader: { enabled: true },
     podDisruptionBudget: { enabled: true },
-    promExporter: { enabled: site.prometheusExporter ?? false },
+    promExporter: { enabled: true },
     // Clients only on the in-cluster Service; the gateway has its own Service.
     service: { ports: { gateway: { enabled: false }, cluster: { enabled: false } } },
     natsBox: { enabled: false },
