@@ -13,6 +13,7 @@ import { bytes, parseQuantity } from '../lib/quantity';
 import type { Fleet, ServiceIdentitySpec, SiteSpec } from './types';
 import { shapeProblems } from './fleet-shape';
 import { parseCidr, validateMgmtHost } from './validate-mgmt';
+import { validateOps } from './validate-ops';
 
 /** A rule: when `failed`, `message` says what is wrong, where, and the fix. */
 interface Rule {
@@ -524,5 +525,5 @@ export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
     })),
     ...backendRules(fleet),
   ];
-  return [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message)];
+  return [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message), ...validateOps(fleet)];
 }

@@ -1,7 +1,7 @@
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
-import { gatewayExposure, gatewayPeerSourceRanges, gatewayPort } from '../lib/defaults';
+import { gatewayExposure, gatewayPort, gatewaySourceRanges } from '../lib/defaults';
 import type { GatewayRemote } from '../lib/nats/gateways';
 import { gatewayAdvertise, gatewayRemotes } from '../lib/nats/gateways';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
@@ -54,7 +54,7 @@ export class GatewayMesh extends Construct {
         publishNotReadyAddresses: true,
         // Only the other sites may dial the gateway (peerSourceRanges): one
         // site's certificate and the shared password could pose as another.
-        ...(nodePort ? {} : { loadBalancerSourceRanges: [...gatewayPeerSourceRanges(fleet, site)] }),
+        ...(nodePort ? {} : { loadBalancerSourceRanges: [...gatewaySourceRanges(fleet, site)] }),
         port: [
           {
             name: 'gateway',

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Fleet, KvBucketSpec, SiteSpec } from '../config/types';
+import type { Fleet, KvBucketSpec, KvSnapshotSpec, MgmtBackupSpec, RetentionSpec, SiteSpec } from '../config/types';
 import { DEFAULT_NATS_VERSION } from './nats/versions';
 
 /**
@@ -29,7 +29,7 @@ export const siteSpread = (site: SiteSpec) => ({
   topologyKey: site.spread?.topologyKey ?? 'kubernetes.io/hostname',
   whenUnsatisfiable: site.spread?.whenUnsatisfiable ?? 'DoNotSchedule',
 });
-/** The addresses that may reach `site`'s gateway: as the fleet says, else the other sites' gateway IPs. */
+/** The other sites' addresses that may reach `site`'s gateway: as the fleet says, else their gateway IPs. */
 export const gatewayPeerSourceRanges = (fleet: Fleet, site: SiteSpec): readonly string[] =>
   site.gateway.peerSourceRanges ??
   fleet.sites
@@ -37,3 +37,15 @@ export const gatewayPeerSourceRanges = (fleet: Fleet, site: SiteSpec): readonly 
     .flatMap(gatewayHosts)
     .filter((h) => isIP(h) !== 0)
     .map((ip) => (isIP(ip) === 4 ? `${ip}/32` : `${ip}/128`));
+/**
+ * Everything the gateway Service admits: the peers, and the mgmt host
+ * (`monitoring.scrapeFrom`), whose TLS probe reads the certificate's
+ * expiry. The mgmt host holds neither the gateway password nor a
+ * certificate of the fleet CA, so it cannot join.
+ */
+export const gatewaySourceRanges = (fleet: Fleet, site: SiteSpec): readonly string[] => [...gatewayPeerSourceRanges(fleet, site), ...(fleet.mgmt.monitoring.scrapeFrom ?? [])];
+/** The first metrics port of a site (server i on port + i); undefined for a NodePort site that sets none (a validation error). */
+export const metricsPort = (site: SiteSpec): number | undefined => site.metrics?.port ?? (gatewayExposure(site) === 'LoadBalancer' ? 7777 : undefined);
+export const retention = (keep: RetentionSpec | undefined) => ({ daily: keep?.daily ?? 7, weekly: keep?.weekly ?? 5, monthly: keep?.monthly ?? 12 });
+export const backupOnCalendar = (backup: MgmtBackupSpec): string => backup.onCalendar ?? '*-*-* 03:15:00';
+export const snapshotSchedule = (snapshots: KvSnapshotSpec): string => snapshots.schedule ?? '17 * * * *';

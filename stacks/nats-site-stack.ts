@@ -3,6 +3,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
+import { SiteMetrics } from '../constructs/site-metrics';
 import { GatewayMesh } from '../constructs/gateway-mesh';
 import { AGENT_SECRET, HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
@@ -57,6 +58,7 @@ export class NatsSiteStack extends TerraformStack {
     const revisions = props.revisions ?? firstRevisions([site.name])[site.name];
     const nats = new NatsSite(this, 'nats', { fleet, site, secrets, revisions, accountsChecksum: accounts.checksum });
     const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
+    new SiteMetrics(this, 'metrics', { fleet, site, namespace: nats.namespace });
     const account = new HarmonyAccount(this, 'account', {
       natsNamespace: nats.namespace,
       accounts,

@@ -1,4 +1,5 @@
 import type { GuardrailRule } from '../rule';
+import { loadBalancersFiltered } from './load-balancers-filtered';
 import { noExposedClientPorts } from './no-exposed-client-ports';
 import { secretsWriteOnly } from './secrets-write-only';
 import { statefulGuarded } from './stateful-guarded';
@@ -12,4 +13,4 @@ import { staticDependsOn } from './static-depends-on';
  * failing test in test/guardrails/. The Guardrails aspect reports each
  * message as an error annotation on the construct, which fails synth.
  */
-export const DEFAULT_RULES: readonly GuardrailRule[] = [staticDependsOn, secretsWriteOnly, statefulGuarded, noExposedClientPorts];
+export const DEFAULT_RULES: readonly GuardrailRule[] = [staticDependsOn, secretsWriteOnly, statefulGuarded, noExposedClientPorts, loadBalancersFiltered];

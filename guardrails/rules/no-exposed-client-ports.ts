@@ -1,7 +1,8 @@
 import type { GuardrailRule, Json } from '../rule';
 
 /**
- * Only the gateway leaves a site's cluster. A client (4222), route (6222)
+ * Only the gateway and the exporters' metrics (7777, each to the mgmt host
+ * only: load-balancers-filtered) leave a site's cluster. A client (4222), route (6222)
  * or monitoring (8222) port on a LoadBalancer or NodePort Service would
  * offer the account's login, the cluster's routes or the servers' full
  * monitoring to the Internet. Checked on Terraform's Services and on the
@@ -24,7 +25,7 @@ export const noExposedClientPorts: GuardrailRule = {
     if (block.kind !== 'resource') return [];
     if (block.type === 'kubernetes_service_v1' || block.type === 'kubernetes_service') {
       const spec = Array.isArray(block.body?.spec) ? block.body.spec[0] : block.body?.spec;
-      return exposedPorts(spec).map((port) => `${block.address} exposes port ${port} as ${spec.type}: only the gateway may leave the cluster; keep the client, route and monitor ports on a ClusterIP Service`);
+      return exposedPorts(spec).map((port) => `${block.address} exposes port ${port} as ${spec.type}: only the gateway and the metrics may leave the cluster; keep the client, route and monitor ports on a ClusterIP Service`);
     }
     if (block.type === 'helm_release') {
       return (block.body?.values ?? []).flatMap((text: string) => {

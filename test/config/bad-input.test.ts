@@ -23,6 +23,9 @@ const js = (change: Loose) => (f: Fleet): Fleet => account({ jetstream: { ...f.a
 const kv = (change: Loose) => (f: Fleet): Fleet => account({ kv: { ...f.account.kv, ...change } })(f);
 const service = (s: Loose) => (f: Fleet): Fleet => account({ services: [s] })(f);
 const mgmt = (change: Loose) => (f: Fleet): Fleet => ({ ...f, mgmt: { ...f.mgmt, ...change } });
+const backup = (change: Loose) => (f: Fleet): Fleet => mgmt({ backup: { ...f.mgmt.backup, ...change } })(f);
+const monitoring = (change: Loose) => (f: Fleet): Fleet => mgmt({ monitoring: { ...f.mgmt.monitoring, ...change } })(f);
+const snapshots = (change: Loose) => (f: Fleet): Fleet => kv({ snapshots: { ...f.account.kv.snapshots, ...change } })(f);
 const top = (change: Loose) => (f: Fleet): Fleet => ({ ...f, ...change });
 const ED25519 = exampleFleet.mgmt.adminSshKeys[0];
 
@@ -151,6 +154,23 @@ const ROWS: Row[] = [
   { name: 'a module ref that is a branch', change: mgmt({ nixosAnywhereRef: 'main' }), field: 'mgmt.nixosAnywhereRef', fix: /pin a release tag/ },
   { name: 'a DNS zone the domains are not in', change: mgmt({ dns: { zone: 'example.com' } }), field: 'mgmt.domains.opsBridge', fix: /not in mgmt.dns.zone/ },
   { name: 'a DNS TTL out of range', change: mgmt({ dns: { zone: 'example.org', ttl: 5 } }), field: 'mgmt.dns.ttl', fix: /from 60 to 86400/ },
+  // backups and monitoring
+  { name: 'a backup repository on the host itself', change: backup({ repository: '/var/backup/restic' }), field: 'mgmt.backup.repository', fix: /not an off-host restic repository.*e\.g\. s3:https/ },
+  { name: 'credentials in the backup repository URL', change: backup({ repository: 'rest:https://user:secret@backup.example.org/' }), field: 'mgmt.backup.repository', fix: /credentials in its URL/ },
+  { name: 'a retention that keeps nothing', change: backup({ keep: { daily: 0, weekly: 0, monthly: 0 } }), field: 'mgmt.backup.keep', fix: /keep at least daily: 7/ },
+  { name: 'a negative retention', change: backup({ keep: { weekly: -1 } }), field: 'mgmt.backup.keep.weekly', fix: /whole number of snapshots from 0 to 1000/ },
+  { name: 'a backup calendar with shell characters', change: backup({ onCalendar: 'daily; rm -rf /' }), field: 'mgmt.backup.onCalendar', fix: /not a systemd calendar expression/ },
+  { name: 'KV snapshots over sftp', change: snapshots({ repository: 'sftp:u1@u1.your-storagebox.de:/kv' }), field: 'account.kv.snapshots.repository', fix: /sftp needs an SSH key/ },
+  { name: 'KV snapshots in the mgmt backup repository', change: snapshots({ repository: exampleFleet.mgmt.backup.repository }), field: 'account.kv.snapshots.repository', fix: /give the snapshots their own repository/ },
+  { name: 'a snapshot schedule that is not cron', change: snapshots({ schedule: 'every hour' }), field: 'account.kv.snapshots.schedule', fix: /five-field cron schedule/ },
+  { name: 'an alert receiver of unknown kind', change: monitoring({ receiver: { kind: 'pager' } }), field: 'mgmt.monitoring.receiver.kind', fix: /use one of "email", "webhook"/ },
+  { name: 'an alert address that is not one', change: monitoring({ receiver: { kind: 'email', to: 'oncall', from: 'a@example.org', smarthost: 'smtp.example.org:587' } }), field: 'mgmt.monitoring.receiver.to', fix: /not an email address/ },
+  { name: 'a smarthost without a port', change: monitoring({ receiver: { kind: 'email', to: 'o@example.org', from: 'a@example.org', smarthost: 'smtp.example.org' } }), field: 'mgmt.monitoring.receiver.smarthost', fix: /host:port/ },
+  { name: 'metrics open to the Internet', change: monitoring({ scrapeFrom: ['0.0.0.0/1', '128.0.0.0/1'] }), field: 'mgmt.monitoring.scrapeFrom', fix: /covers every IPv4 address/ },
+  { name: 'a scrape source that is not a CIDR', change: monitoring({ scrapeFrom: ['mgmt.example.org'] }), field: 'mgmt.monitoring.scrapeFrom[0]', fix: /not a CIDR/ },
+  { name: 'metrics ports over the gateway port', change: site(0, { metrics: { port: 7221 } }), field: 'sites[0].metrics.port', fix: /includes the gateway port 7222/ },
+  { name: 'metrics ports past 65535', change: site(0, { metrics: { port: 65534 } }), field: 'sites[0].metrics.port', fix: /must be TCP ports/ },
+  { name: 'a NodePort site without metrics ports', change: gateway(0, { exposure: 'NodePort', port: 30722 }), field: 'sites[0].metrics.port', fix: /set the first of 3 node ports/ },
 ];
 
 describe('bad input is refused at synth, naming the field and the fix, leaving no stale stack', () => {

@@ -1,4 +1,5 @@
 import type { SynthBlock } from '../../guardrails/rule';
+import { loadBalancersFiltered } from '../../guardrails/rules/load-balancers-filtered';
 import { noExposedClientPorts } from '../../guardrails/rules/no-exposed-client-ports';
 import { PROTECTION_LIFTED_LABEL, statefulGuarded } from '../../guardrails/rules/stateful-guarded';
 
@@ -46,5 +47,26 @@ describe('no-exposed-client-ports', () => {
     ['the chart told to make its client Service a LoadBalancer', resource('helm_release', { values: [JSON.stringify({ service: { merge: { spec: { type: 'LoadBalancer' } } } })] }), /the chart's client Service would be LoadBalancer/],
   ])('failing: %s', (_, block, message) => {
     expect(noExposedClientPorts.check(block, NONE)).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('load-balancers-filtered', () => {
+  const service = (type: string, ranges?: string[]) => resource('kubernetes_service_v1', { spec: { type, port: [{ port: 7222 }], ...(ranges ? { load_balancer_source_ranges: ranges } : {}) } });
+
+  test.each([
+    ['a LoadBalancer admitting the peers', service('LoadBalancer', ['198.51.100.22/32', '2001:db8::/64'])],
+    ['a ClusterIP (never exposed)', service('ClusterIP')],
+    ['a NodePort (Kubernetes ignores the ranges there; the node firewall filters)', service('NodePort')],
+  ])('compliant: %s', (_, block) => {
+    expect(loadBalancersFiltered.check(block, NONE)).toEqual([]);
+  });
+
+  test.each([
+    ['no ranges', service('LoadBalancer'), /kubernetes_service_v1\.r is a LoadBalancer with no load_balancer_source_ranges/],
+    ['an empty list', service('LoadBalancer', []), /with no load_balancer_source_ranges: every address could reach it/],
+    ['everything over IPv4', service('LoadBalancer', ['198.51.100.22/32', '0.0.0.0/0']), /admits 0\.0\.0\.0\/0, every address/],
+    ['everything over IPv6', service('LoadBalancer', ['::/0']), /admits ::\/0/],
+  ])('failing: %s', (_, block, message) => {
+    expect(loadBalancersFiltered.check(block, NONE)).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -125,10 +125,35 @@ describe('NatsSiteStack', () => {
     });
   });
 
-  test("only the other sites' addresses may reach the gateway Service", () => {
-    expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.22/32', '198.51.100.23/32', '203.0.113.32/32', '203.0.113.33/32']);
+  test("only the other sites' addresses and the mgmt host's TLS probe may reach the gateway Service", () => {
+    const mgmt = ['203.0.113.10/32', '2001:db8::/64'];
+    expect(one(tf, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.22/32', '198.51.100.23/32', '203.0.113.32/32', '203.0.113.33/32', ...mgmt]);
     const t = synth(withSite(0, { gateway: { ...exampleFleet.sites[0].gateway, peerSourceRanges: ['198.51.100.0/24'] } }));
-    expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.0/24']);
+    expect(one(t, 'kubernetes_service_v1', 'nats-gateway').spec.load_balancer_source_ranges).toEqual(['198.51.100.0/24', ...mgmt]);
+  });
+
+  test('each server\'s exporter is published on its own port, to the mgmt host only', () => {
+    const services = [0, 1, 2].map((i) => one(tf, 'kubernetes_service_v1', `nats-metrics-${i}`));
+    expect(services.map((s) => s.spec)).toEqual(
+      [0, 1, 2].map((i) => ({
+        type: 'LoadBalancer',
+        selector: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats', 'statefulset.kubernetes.io/pod-name': `nats-${i}` },
+        publish_not_ready_addresses: true,
+        load_balancer_source_ranges: ['203.0.113.10/32', '2001:db8::/64'],
+        port: [{ name: 'prom-metrics', port: 7777 + i, target_port: 'prom-metrics' }],
+      })),
+    );
+    expect(services.every((s) => s.wait_for_load_balancer === false)).toBe(true);
+    const helm = JSON.parse(one(tf, 'helm_release').values[0]);
+    expect(helm.promExporter).toEqual({ enabled: true });
+  });
+
+  test('without mgmt.monitoring.scrapeFrom no metrics Service exists; with a NodePort gateway they are node ports', () => {
+    const unset = synth({ ...exampleFleet, mgmt: { ...exampleFleet.mgmt, monitoring: { receiver: { kind: 'webhook' } } } });
+    expect(Object.keys(unset.resource.kubernetes_service_v1).filter((k) => k.includes('metrics'))).toEqual([]);
+    const np = synth(withSite(0, { gateway: { ...exampleFleet.sites[0].gateway, exposure: 'NodePort', port: 30722 }, metrics: { port: 30777 } }));
+    expect(one(np, 'kubernetes_service_v1', 'nats-metrics-2').spec).toMatchObject({ type: 'NodePort', port: [{ name: 'prom-metrics', port: 7777, target_port: 'prom-metrics', node_port: 30779 }] });
+    expect(one(np, 'kubernetes_service_v1', 'nats-metrics-2').spec.load_balancer_source_ranges).toBeUndefined();
   });
 
   test('the release and both namespaces are guarded against destroy (stateful-guarded)', () => {
