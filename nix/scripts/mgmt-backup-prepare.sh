@@ -36,9 +36,3 @@ for file in ${BACKUP_SQLITE:-}; do
   fi
   mv "$staging/sqlite/$name.tmp" "$staging/sqlite/$name"
 done
-# The freshness metric the alert rule reads (node_exporter textfile
-# collector), written only after every dump above succeeded.
-if [ -n "${BACKUP_METRICS_DIR:-}" ]; then
-  printf 'harmony_backup_prepared_timestamp_seconds %s\n' "$(date +%s)" >"$BACKUP_METRICS_DIR/harmony_backup_prepare.prom.tmp"
-  mv "$BACKUP_METRICS_DIR/harmony_backup_prepare.prom.tmp" "$BACKUP_METRICS_DIR/harmony_backup_prepare.prom"
-fi

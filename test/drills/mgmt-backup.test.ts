@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Postgres } from '../support/postgres';
@@ -15,6 +15,7 @@ import { PG_BIN, startPostgres } from '../support/postgres';
 const REPO = join(__dirname, '..', '..');
 const PREPARE = join(REPO, 'nix', 'scripts', 'mgmt-backup-prepare.sh');
 const RESTORE = join(REPO, 'nix', 'scripts', 'mgmt-restore.sh');
+const FINISH = join(REPO, 'nix', 'scripts', 'mgmt-backup-finish.sh');
 
 jest.setTimeout(120_000);
 
@@ -101,6 +102,26 @@ describe('mgmt backup drill (PostgreSQL 15 + restic)', () => {
     expect(() => runScript(pg, PREPARE, { BACKUP_STAGING: out, BACKUP_DATABASES: 'custodian no_such_database' })).toThrow(/failed/);
     expect(readdirSync(join(out, 'postgresql'))).toEqual(['custodian.dump']);
     expect(statSync(join(out, 'postgresql', 'custodian.dump')).size).toBe(good);
+  });
+
+  test('the freshness metric: written on success only, valid exposition format (promtool), a failed run keeps the last success', () => {
+    const metrics = mkdtempSync(join(work, 'textfile-'));
+    const finish = (result: string) => spawnSync('bash', [FINISH], { env: { ...process.env, BACKUP_METRICS_DIR: metrics, SERVICE_RESULT: result }, encoding: 'utf8' });
+    const before = Math.floor(Date.now() / 1000);
+    expect(finish('success').status).toBe(0);
+    const text = readFileSync(join(metrics, 'harmony_backup.prom'), 'utf8');
+    const value = Number(/^harmony_backup_last_success_timestamp_seconds (\d+)$/m.exec(text)?.[1]);
+    expect(value).toBeGreaterThanOrEqual(before);
+    expect(value).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect({ status: lint.status, out: lint.stdout + lint.stderr }).toEqual({ status: 0, out: '' });
+
+    writeFileSync(join(metrics, 'harmony_backup.prom'), 'harmony_backup_last_success_timestamp_seconds 1000\n');
+    const failed = finish('exit-code');
+    expect(failed.status).toBe(0);
+    expect(failed.stderr).toContain('the backup failed (exit-code)');
+    expect(readFileSync(join(metrics, 'harmony_backup.prom'), 'utf8')).toBe('harmony_backup_last_success_timestamp_seconds 1000\n');
+    expect(readdirSync(metrics)).toEqual(['harmony_backup.prom']);
   });
 
   test('PostgreSQL is the version the drill claims', () => {
