@@ -3,6 +3,8 @@ import { Fn, TerraformHclModule, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
 import { validateMgmtHost } from '../config/validate-mgmt';
+import type { MonitoringFacts } from '../lib/monitoring/host-facts';
+import { backupFacts } from '../lib/monitoring/host-facts';
 import { Firewall, FirewallRule } from '../providers/hcloud/firewall';
 import { PrimaryIp } from '../providers/hcloud/primary-ip';
 import { Rdns } from '../providers/hcloud/rdns';
@@ -37,6 +39,8 @@ export interface NixosHostProps {
    * @default "mgmt"
    */
   readonly nixosConfiguration?: string;
+  /** The sites' exporters and gateways the host's Prometheus watches, and where alerts go (lib/monitoring/host-facts.ts). */
+  readonly monitoring: MonitoringFacts;
   /**
    * The flake directory, relative to the directory Terraform runs in.
    * @default "../../../nix" (the repo's nix/ seen from cdktf.out/stacks/<stack>/)
@@ -171,6 +175,8 @@ export class NixosHost extends Construct {
             adminCidrs: [...spec.adminCidrs],
             domains: { opsBridge: spec.domains.opsBridge, sso: spec.domains.sso, ldap: spec.domains.ldap },
             acmeEmail: spec.acmeEmail,
+            backup: backupFacts(spec),
+            monitoring: props.monitoring,
           },
         },
         // No install_ssh_key/deployment_ssh_key: the operator's ssh-agent

@@ -11,7 +11,8 @@ export const EXPORTER_PORT = 7777;
 /** Where the mgmt host's Prometheus scrapes server `i` of `site`: the gateway's address, one port per server. */
 export const metricsTarget = (site: SiteSpec, i: number): string => {
   const host = site.gateway.advertiseHost;
-  return `${host.includes(':') ? `[${host}]` : host}:${(metricsPort(site) as number) + i}`;
+  // A NodePort site without metrics.port is refused by validation first.
+  return `${host.includes(':') ? `[${host}]` : host}:${(metricsPort(site) ?? Number.NaN) + i}`;
 };
 
 export interface SiteMetricsProps {

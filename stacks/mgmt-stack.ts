@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
+import type { SiteSpec } from '../config/types';
 import { MgmtDns } from '../constructs/mgmt-dns';
 import { NixosHost } from '../constructs/nixos-host';
 import { applyGuardrails } from '../guardrails/guardrails';
+import { monitoringFacts } from '../lib/monitoring/host-facts';
 import { HcloudProvider } from '../providers/hcloud/provider';
 
 /** Public half of the host key that scripts/mgmt-extra-files.sh installs. */
@@ -13,6 +15,8 @@ export const MGMT_HOST_PUBLIC_KEY_FILE = join(__dirname, '..', 'nix', 'secrets',
 
 export interface MgmtStackProps {
   readonly host: MgmtHostSpec;
+  /** The sites the host's Prometheus watches. */
+  readonly sites: readonly SiteSpec[];
   /**
    * Where to read the host's public SSH key for the fingerprint output.
    * @default MGMT_HOST_PUBLIC_KEY_FILE; a missing file gives a placeholder
@@ -33,6 +37,7 @@ export class MgmtStack extends TerraformStack {
     const keyFile = props.hostPublicKeyFile ?? MGMT_HOST_PUBLIC_KEY_FILE;
     const host = new NixosHost(this, 'host', {
       spec: props.host,
+      monitoring: monitoringFacts(props.host, props.sites),
       hostPublicKey: existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined,
     });
 

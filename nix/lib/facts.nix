@@ -25,11 +25,13 @@ let
     "acmeEmail"
     "adminCidrs"
     "adminSshKeys"
+    "backup"
     "domains"
     "hostName"
     "ipv4Address"
     "ipv6Address"
     "ipv6PrefixLength"
+    "monitoring"
   ];
   expectedDomainKeys = [
     "ldap"
@@ -46,6 +48,9 @@ let
   orgDomain = parentDomain (domains.sso or "");
 
   check = cond: msg: if cond then [ ] else [ msg ];
+  backup = hostFacts.backup or { };
+  monitoring = hostFacts.monitoring or { };
+  receiverKind = (monitoring.receiver or { }).kind or null;
 in
 {
   inherit orgDomain expectedKeys expectedDomainKeys;
@@ -75,5 +80,14 @@ in
     ++ check (isSubdomainOf orgDomain (domains.ldap or ""))
       "domains.ldap must be under ${orgDomain} (the Authelia cookie domain)"
     ++ check (builtins.isInt (hostFacts.ipv6PrefixLength or null))
-      "ipv6PrefixLength must be an integer";
+      "ipv6PrefixLength must be an integer"
+    ++ check (builtins.match "(s3|rest|b2|azure|gs|swift|sftp):.+" (backup.repository or "") != null)
+      "backup.repository must be an off-host restic repository (s3:, rest:, b2:, azure:, gs:, swift:, sftp:)"
+    ++ check (builtins.isString (backup.onCalendar or null)) "backup.onCalendar must be a systemd calendar string"
+    ++ check (builtins.all (k: builtins.isInt ((backup.keep or { }).${k} or null)) [ "daily" "weekly" "monthly" ])
+      "backup.keep must give daily, weekly and monthly as integers"
+    ++ check (builtins.elem receiverKind [ "email" "webhook" ])
+      "monitoring.receiver.kind must be \"email\" or \"webhook\""
+    ++ check (builtins.isList (monitoring.natsTargets or null) && builtins.isList (monitoring.gatewayTargets or null))
+      "monitoring.natsTargets and monitoring.gatewayTargets must be lists (empty when no site exists)";
 }

@@ -6,13 +6,14 @@ import { PrimaryIp } from '../../providers/hcloud/primary-ip';
 import { Server } from '../../providers/hcloud/server';
 import { ZoneRrset } from '../../providers/hcloud/zone-rrset';
 import { MgmtStack } from '../../stacks/mgmt-stack';
+import { exampleFleet } from '../fixtures/fleet';
 import { mgmtHost, withMgmt } from '../fixtures/mgmt-host';
 
 const NO_KEY_FILE = 'test/fixtures/no-such-host-key.pub';
 
 /** The mgmt stack's JSON, its rrsets keyed `<name>/<type>` (their id in the provider), and the IP expressions. */
 function synth(host: MgmtHostSpec) {
-  const tf = JSON.parse(Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, hostPublicKeyFile: NO_KEY_FILE })));
+  const tf = JSON.parse(Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE })));
   const entries = Object.entries(tf.resource[ZoneRrset.tfResourceType] ?? {}) as [string, any][];
   const rrsets = new Map(entries.map(([, r]) => [`${r.name}/${r.type}`, r]));
   const ip = (type: 'ipv4' | 'ipv6') => Object.entries(tf.resource[PrimaryIp.tfResourceType]).find(([, r]: [string, any]) => r.type === type)![0];
@@ -66,7 +67,7 @@ describe('MgmtDns in the mgmt stack', () => {
     });
 
     test('the guardrails pass (full synth, static depends_on)', () => {
-      const out = Testing.fullSynth(new MgmtStack(Testing.app(), 'mgmt', { host: withMgmt({ dns: { zone: 'example.org' } }), hostPublicKeyFile: NO_KEY_FILE }));
+      const out = Testing.fullSynth(new MgmtStack(Testing.app(), 'mgmt', { host: withMgmt({ dns: { zone: 'example.org' } }), sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE }));
       rmSync(out, { recursive: true, force: true });
     });
   });

@@ -6,6 +6,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { backupFacts, monitoringFacts } from '../../lib/monitoring/host-facts';
+import { exampleFleet } from '../fixtures/fleet';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const nixDir = path.join(repoRoot, 'nix');
@@ -143,9 +145,16 @@ describe('nix: example hostFacts', () => {
         'adminCidrs',
         'domains',
         'acmeEmail',
+        'backup',
+        'monitoring',
       ].sort(),
     );
     expect(Object.keys(facts.domains as object).sort()).toEqual(['ldap', 'opsBridge', 'sso']);
+  });
+
+  it('backup and monitoring are what the Terraform side computes for the example fleet', () => {
+    expect(facts.backup).toEqual(backupFacts(exampleFleet.mgmt));
+    expect(facts.monitoring).toEqual(JSON.parse(JSON.stringify(monitoringFacts(exampleFleet.mgmt, exampleFleet.sites))));
   });
 
   it('has the expected value types', () => {
@@ -211,6 +220,16 @@ describe('nix: lib/facts.nix (evaluated without nixpkgs)', () => {
         expect.stringMatching(/^domains\.ldap must be under example\.org/),
       ]),
     );
+  });
+
+  it('reports a local backup repository and an unknown alert receiver', () => {
+    const broken = `(${exampleFactsExpr}) // { backup = { repository = "/var/backup"; onCalendar = "daily"; keep = { daily = 7; }; }; monitoring = { receiver.kind = "pager"; natsTargets = [ ]; }; }`;
+    expect(nixEval(`(${importFacts(broken)}).problems`)).toEqual([
+      'backup.repository must be an off-host restic repository (s3:, rest:, b2:, azure:, gs:, swift:, sftp:)',
+      'backup.keep must give daily, weekly and monthly as integers',
+      'monitoring.receiver.kind must be "email" or "webhook"',
+      'monitoring.natsTargets and monitoring.gatewayTargets must be lists (empty when no site exists)',
+    ]);
   });
 });
 

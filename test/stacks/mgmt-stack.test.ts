@@ -11,13 +11,14 @@ import { Rdns } from '../../providers/hcloud/rdns';
 import { Server } from '../../providers/hcloud/server';
 import { SshKey } from '../../providers/hcloud/ssh-key';
 import { MgmtStack } from '../../stacks/mgmt-stack';
+import { exampleFleet } from '../fixtures/fleet';
 import { hostKeyFingerprint, hostPublicKey, mgmtHost, withMgmt } from '../fixtures/mgmt-host';
 
 const REPO = join(__dirname, '..', '..');
 const NO_KEY_FILE = join(REPO, 'test', 'fixtures', 'no-such-host-key.pub');
 
 function synth(host: MgmtHostSpec = mgmtHost, hostPublicKeyFile = NO_KEY_FILE): string {
-  return Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, hostPublicKeyFile }));
+  return Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, hostPublicKeyFile }));
 }
 
 /** The synthesized JSON, and the single block of a type (resource or module). */
@@ -123,7 +124,7 @@ describe('MgmtStack', () => {
     const out = mkdtempSync(join(tmpdir(), 'harmony-mgmt-guard-'));
     try {
       for (const protection of [true, false]) {
-        expect(() => synthApp(out, (app) => new MgmtStack(app, 'mgmt', { host: withMgmt({ protection }), hostPublicKeyFile: NO_KEY_FILE }))).not.toThrow();
+        expect(() => synthApp(out, (app) => new MgmtStack(app, 'mgmt', { host: withMgmt({ protection }), sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE }))).not.toThrow();
       }
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -182,6 +183,12 @@ describe('MgmtStack', () => {
           adminCidrs: mgmtHost.adminCidrs,
           domains: { opsBridge: 'ops.example.org', sso: 'sso.example.org', ldap: 'ldap.example.org' },
           acmeEmail: 'ops@example.org',
+          backup: { repository: 's3:https://nbg1.your-objectstorage.com/fixture-backup/mgmt', onCalendar: '*-*-* 03:15:00', keep: { daily: 7, weekly: 5, monthly: 12 } },
+          monitoring: {
+            receiver: { kind: 'webhook' },
+            natsTargets: ['site-1', 'site-2', 'site-3'].flatMap((site) => [0, 1, 2].map((i) => ({ site, server: `nats-${i}`, target: `nats-gw.${site}.example.org:${7777 + i}` }))),
+            gatewayTargets: ['site-1', 'site-2', 'site-3'].map((site) => ({ site, target: `nats-gw.${site}.example.org:7222` })),
+          },
         },
       });
     });
