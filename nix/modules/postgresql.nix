@@ -1,4 +1,4 @@
-# PostgreSQL for the state hub (the-custodian), and its nightly dump.
+# PostgreSQL for the state hub (the-custodian).
 #
 # Listening: enableTCPIP = false makes the module set
 # listen_addresses = 'localhost', plus the unix socket in /run/postgresql.
@@ -7,18 +7,11 @@
 # service itself is not part of this repository; its module will run as
 # the system user `custodian` and connect over the socket.
 #
-# Backup, what is built: services.postgresqlBackup dumps the `custodian`
-# database every night at 01:15 to /var/backup/postgresql/custodian.sql.zstd
-# (the previous dump is kept as custodian.prev.sql.zstd), readable by the
-# postgres user only.
-# What is not built: shipping dumps off the host. Until an off-host job
-# (restic or borg to a storage box, with its repository password as one more
-# agenix secret) exists, the dumps die with the VM; the job should also
-# carry /var/lib/lldap and /var/lib/authelia-main (see lldap.nix and
-# authelia.nix).
+# Backup: backup.nix dumps every database in ensureDatabases (pg_dump,
+# custom format) before each off-host restic run; the latest dump also
+# stays in /var/backup/harmony (root only).
 #
-# Option names are those of nixpkgs nixos/modules/services/databases/postgresql.nix
-# and nixos/modules/services/backup/postgresql-backup.nix.
+# Option names are those of nixpkgs nixos/modules/services/databases/postgresql.nix.
 { pkgs, ... }:
 {
   services.postgresql = {
@@ -34,13 +27,5 @@
         ensureDBOwnership = true; # owner of the database of the same name
       }
     ];
-  };
-
-  services.postgresqlBackup = {
-    enable = true;
-    databases = [ "custodian" ];
-    location = "/var/backup/postgresql";
-    compression = "zstd";
-    startAt = "*-*-* 01:15:00";
   };
 }

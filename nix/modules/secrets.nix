@@ -17,7 +17,7 @@
 # checks that toplevel is a derivation) works without the files, building
 # the system fails with the message below until they exist *and are tracked
 # by git* (a flake only sees git-tracked files).
-{ config, ... }:
+{ config, lib, hostFacts, ... }:
 let
   ageFile =
     name:
@@ -44,6 +44,11 @@ let
     };
 
   authelia = config.services.authelia.instances.main;
+  receiver = hostFacts.monitoring.receiver;
+  root = {
+    owner = "root";
+    group = "root";
+  };
 in
 {
   # The host decrypts with its SSH host key, which nixos-anywhere places at
@@ -86,5 +91,18 @@ in
     ) // {
       mode = "0440";
     };
+
+    # The off-host backup (backup.nix) runs as root: the repository
+    # password, and the backend's credentials as KEY=value lines.
+    "restic-password" = secret "restic-password" root;
+    "restic-environment" = secret "restic-environment" root;
+  }
+  # Alertmanager (monitoring.nix) gets its receiver's secret as a systemd
+  # credential (read by root); only the fleet's receiver kind needs one.
+  // lib.optionalAttrs (receiver.kind == "email" && receiver ? username) {
+    "alertmanager-smtp-password" = secret "alertmanager-smtp-password" root;
+  }
+  // lib.optionalAttrs (receiver.kind == "webhook") {
+    "alertmanager-webhook-url" = secret "alertmanager-webhook-url" root;
   };
 }

@@ -44,4 +44,9 @@ in
   "authelia-storage-encryption-key.age".publicKeys = admins ++ [ mgmt ];
   "authelia-session-secret.age".publicKeys = admins ++ [ mgmt ];
   "authelia-ldap-password.age".publicKeys = admins ++ [ mgmt ];
+  "restic-password.age".publicKeys = admins ++ [ mgmt ];
+  "restic-environment.age".publicKeys = admins ++ [ mgmt ];
+  # Mint the one your mgmt.monitoring.receiver needs (email with a username, or webhook).
+  "alertmanager-smtp-password.age".publicKeys = admins ++ [ mgmt ];
+  "alertmanager-webhook-url.age".publicKeys = admins ++ [ mgmt ];
 }

@@ -89,6 +89,8 @@ describe('nix: every .nix file parses', () => {
       'nix/modules/authelia.nix',
       'nix/modules/caddy.nix',
       'nix/modules/secrets.nix',
+      'nix/modules/backup.nix',
+      'nix/modules/monitoring.nix',
       'nix/secrets/secrets.nix',
     ]) {
       expect(names).toContain(expected);
@@ -241,9 +243,19 @@ describe('nix: agenix secrets', () => {
   // The module only needs these two config values; attrNames does not force the rest.
   const stubConfig =
     '{ services.authelia.instances.main = { user = "authelia-main"; group = "authelia-main"; }; }';
-  const declaredExpr = `(import ${nixString(secretsModule)} { config = ${stubConfig}; }).age.secrets`;
+  // lib.optionalAttrs is all it needs of nixpkgs' lib.
+  const stubLib = '{ optionalAttrs = cond: attrs: if cond then attrs else { }; }';
+  const factsWith = (receiver: string) => `(${exampleFactsExpr}) // { monitoring = (${exampleFactsExpr}).monitoring // { receiver = ${receiver}; }; }`;
+  const declaredFor = (facts: string) => `(import ${nixString(secretsModule)} { config = ${stubConfig}; lib = ${stubLib}; hostFacts = ${facts}; }).age.secrets`;
+  const declaredExpr = declaredFor(exampleFactsExpr);
+  const EMAIL_NO_AUTH = '{ kind = "email"; to = "o@example.org"; from = "a@example.org"; smarthost = "smtp.example.org:587"; }';
+  const WEBHOOK = '{ kind = "webhook"; }';
+  /** Root reads these: restic runs as root, and systemd hands Alertmanager (a dynamic user) its credential. */
+  const READ_BY_ROOT = ['restic-password', 'restic-environment', 'alertmanager-smtp-password', 'alertmanager-webhook-url'];
 
-  const declared = (): string[] => nixEval(`builtins.attrNames ${declaredExpr}`) as string[];
+  const declaredUnder = (expr: string): string[] => nixEval(`builtins.attrNames ${expr}`) as string[];
+  // Every receiver kind together: the recipients file lists the secrets of each.
+  const declared = (): string[] => [...new Set([declaredExpr, declaredFor(factsWith(WEBHOOK))].flatMap(declaredUnder))].sort();
   const recipients = (): string[] =>
     nixEval(`builtins.attrNames (import ${nixString(recipientsFile)})`) as string[];
 
@@ -261,6 +273,13 @@ describe('nix: agenix secrets', () => {
         declares: false,
       });
     }
+  });
+
+  it("only the fleet's receiver kind needs an Alertmanager secret", () => {
+    const alertmanager = (expr: string) => declaredUnder(expr).filter((n) => n.startsWith('alertmanager-'));
+    expect(alertmanager(declaredExpr)).toEqual(['alertmanager-smtp-password']);
+    expect(alertmanager(declaredFor(factsWith(EMAIL_NO_AUTH)))).toEqual([]);
+    expect(alertmanager(declaredFor(factsWith(WEBHOOK)))).toEqual(['alertmanager-webhook-url']);
   });
 
   it('every secret a module reads is declared, and every declared secret is read', () => {
@@ -282,7 +301,7 @@ describe('nix: agenix secrets', () => {
       `builtins.mapAttrs (n: s: { inherit (s) owner group mode; }) ${declaredExpr}`,
     ) as Record<string, { owner: string; group: string; mode: string }>;
     for (const [name, s] of Object.entries(meta)) {
-      expect({ name, owner: s.owner !== '0' && s.owner !== 'root' }).toEqual({ name, owner: true });
+      expect({ name, owner: s.owner !== '0' && (s.owner !== 'root' || READ_BY_ROOT.includes(name)) }).toEqual({ name, owner: true });
       expect(s.mode).toMatch(/^0[0-7]{3}$/);
     }
   });

@@ -21,6 +21,8 @@ in
     ../../modules/lldap.nix
     ../../modules/authelia.nix
     ../../modules/caddy.nix
+    ../../modules/backup.nix
+    ../../modules/monitoring.nix
   ];
 
   # A malformed hostFacts object stops the build with a readable message.
