@@ -84,6 +84,7 @@ in
     passwordFile = secrets."restic-password".path;
     environmentFile = secrets."restic-environment".path;
     initialize = true; # `restic init` when the repository does not exist yet
+    createWrapper = true; # `restic-harmony <command>` with the repository settings
     paths = [
       staging
       "/var/lib/lldap"

@@ -19,7 +19,9 @@ snapshot="${1:-latest}"
 staging="${BACKUP_STAGING:?set BACKUP_STAGING to the staging path as it was backed up}"
 root="${RESTORE_ROOT:-$(mktemp -d)}"
 umask 077
-restic restore "$snapshot" --target "$root" --include "$staging"
+# The whole snapshot: the dumps, and the state directories beside them
+# (LLDAP's server key, without which its password hashes do not verify).
+restic restore "$snapshot" --target "$root"
 for db in ${BACKUP_DATABASES:-}; do
   dump="$root$staging/postgresql/$db.dump"
   [ -f "$dump" ] || { echo "mgmt-restore: $dump is not in snapshot $snapshot" >&2; exit 1; }
