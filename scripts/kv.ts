@@ -7,11 +7,17 @@
  *   apply [--site <site>]        show how the bucket's streams differ from the fleet, then create
  *                                and update them; destructive changes need --allow-destructive
  *                                (the in-cluster CronJob only creates what is missing)
+ *   snapshot --out <dir>         a JetStream snapshot of the origin stream into <dir>, in the
+ *                                format of natscli's `nats stream backup` (docs/kv-snapshots.md)
+ *   restore --from <dir> [--site <site>] [--replace]
+ *                                restore the origin from a snapshot directory (in the home site,
+ *                                or <site>), replacing a damaged one only with --replace, then
+ *                                delete and re-create every mirror from it
  *
  * The seed comes from the file named by $NATS_SEED_FILE, or from the age
  * store (secrets/nats.age, decrypted with --identity or $AGE_IDENTITY_FILE):
- * the current key of `--as <identity>` (promote and apply: kv-admin, status:
- * monitor). The seed is never printed.
+ * the current key of `--as <identity>` (promote, apply and restore:
+ * kv-admin, snapshot: kv-snapshot, status: monitor). The seed is never printed.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -22,6 +28,8 @@ import type { PromotionReport, StreamStatus } from '../lib/kv/promote';
 import { bucketStatus, originElsewhere, promoteMirror } from '../lib/kv/promote';
 import type { StreamChange } from '../lib/kv/provision';
 import { KvApplyRefusal, applyBucket, planBucket } from '../lib/kv/provision';
+import type { RestoreReport } from '../lib/kv/snapshot';
+import { KvRestoreRefusal, restoreBucket, snapshotBucket } from '../lib/kv/snapshot';
 import { IDENTITY_ENV } from '../lib/secrets/age';
 import { currentKey } from '../lib/secrets/material';
 import { readStore } from '../lib/secrets/store';
@@ -29,7 +37,7 @@ import { readStore } from '../lib/secrets/store';
 export const SEED_FILE_ENV = 'NATS_SEED_FILE';
 /** A port-forward to a site's client Service: `kubectl -n nats port-forward svc/nats 4222`. */
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
-const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', apply: 'kv-admin', provision: 'kv-admin' } as const;
+const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', apply: 'kv-admin', provision: 'kv-admin', snapshot: 'kv-snapshot', restore: 'kv-admin' } as const;
 type Command = keyof typeof DEFAULT_IDENTITY;
 
 export const USAGE = `usage: npm run kv -- <command> [options]
@@ -41,14 +49,25 @@ commands:
   apply [--site <site>]     show how the bucket's streams differ from the fleet, then create and update them
                             (all sites, or one); a change that can lose data needs --allow-destructive;
                             --dry-run shows the diff only (provision: the same)
+  snapshot --out <dir>      snapshot the origin stream into <dir> (natscli \`nats stream backup\` format:
+                            backup.json + stream.tar.s2); <dir> must not hold a snapshot yet
+  restore --from <dir>      restore the origin from a snapshot directory into the home site (or --site),
+                            under the origin's name, then delete and re-create every mirror from it;
+                            an existing origin is replaced only with --replace (it says what is lost)
 
 options:
   --servers <url,...>   NATS URLs of a surviving site (default: ${DEFAULT_SERVERS}, a port-forward)
-  --as <identity>       whose seed to use (default: promote/provision kv-admin, status monitor)
+  --as <identity>       whose seed to use (default: promote/apply/restore kv-admin, snapshot kv-snapshot,
+                        status monitor)
   --identity <file>     your age identity for secrets/nats.age (default: $${IDENTITY_ENV})
   --force               promote although the origin is online or another mirror is further
   --allow-destructive   apply: also changes that lower a limit, seal, or lift a deny_* guard
   --dry-run             apply: print the diff, change nothing
+  --out <dir>           snapshot: the directory to write
+  --from <dir>          restore: the snapshot directory (e.g. restored from restic, docs/kv-snapshots.md)
+  --replace             restore: delete the existing (damaged) origin first; everything written
+                        after the snapshot is lost
+  --site <site>         restore: the site to restore the origin into (default: the fleet's home site)
   --timeout <seconds>   bound on every wait (default: 60)
 
 The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store.`;
@@ -129,6 +148,24 @@ function printReport(report: PromotionReport, out: (line: string) => void): void
   if (pending.length) out(`  4. when ${pending.join(', ')} is back: deploy its stack (or npm run kv -- provision --site <site>) to mirror the bucket back`);
 }
 
+function printRestore(report: RestoreReport, before: Fleet, out: (line: string) => void): void {
+  const o = report.origin;
+  out(`${o.stream} restored in ${o.site}: ${o.messages} messages, revisions ${o.firstSeq}..${o.lastSeq}, as in the snapshot (${report.restoreMs} ms)`);
+  if (report.replaced?.offline) out('replaced: the old origin, which did not answer');
+  else if (report.replaced) out(`replaced: ${report.replaced.messages} messages up to revision ${report.replaced.lastSeq} (in ${report.replaced.cluster})`);
+  if (report.deleted.length) out(`deleted: ${report.deleted.join(', ')}`);
+  for (const m of report.mirrors) out(`mirror ${m.stream} in ${m.site}: ${m.action}${m.action === 'pending' ? ` (${m.reason})` : m.caughtUp ? ', holds every revision' : ', still copying'}`);
+  out('');
+  out('next (docs/kv-snapshots.md):');
+  let step = 1;
+  if (o.site !== before.account.kv.homeSite) {
+    out(`  ${step++}. set account.kv.homeSite to '${o.site}' in config/fleet.ts, commit, and deploy every reachable site stack (the snapshot CronJob moves with it)`);
+  }
+  out(`  ${step++}. restart the Harmony agents: revisions after ${o.lastSeq} were written again or not at all; watchers and compare-and-set start over`);
+  const pending = report.mirrors.filter((m) => m.action === 'pending').map((m) => m.site);
+  if (pending.length) out(`  ${step++}. when ${pending.join(', ')} is back: deploy its stack (or npm run kv -- provision --site <site>) to mirror the bucket again`);
+}
+
 /** Runs one command; resolves to the exit status. */
 export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<number> {
   let values;
@@ -146,6 +183,9 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         force: { type: 'boolean' },
         'allow-destructive': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        out: { type: 'string' },
+        from: { type: 'string' },
+        replace: { type: 'boolean' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -165,6 +205,14 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
   }
   if (command === 'promote' && !values.site) {
     io.err(`promote needs --site <site>: the surviving site whose mirror becomes the origin\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'snapshot' && !values.out) {
+    io.err(`snapshot needs --out <dir>: an empty directory to write the snapshot into\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'restore' && !values.from) {
+    io.err(`restore needs --from <dir>: a snapshot directory (backup.json and stream.tar.s2)\n\n${USAGE}`);
     return 2;
   }
   const sites = io.fleet.sites.map((s) => s.name);
@@ -197,6 +245,19 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         io.err(`  each site's CronJob retries every 5 minutes; its last failures: kubectl -n nats get jobs -l app.kubernetes.io/name=harmony-kv-provisioner, then kubectl -n nats logs job/<name>`);
         io.err('  misplaced: the fleet disagrees with a promotion (docs/kv-failover.md); missing or drifted: `npm run kv -- apply` shows the diff and applies the fleet');
         return 1;
+      }
+    } else if (command === 'snapshot') {
+      const result = await snapshotBucket(nc, io.fleet, values.out!);
+      const s = result.state;
+      io.out(`${result.stream}: ${s.messages} messages, revisions ${s.first_seq}..${s.last_seq} (${s.bytes} bytes), snapshot of ${result.bytes} bytes in ${result.dir} (${result.ms} ms)`);
+    } else if (command === 'restore') {
+      try {
+        const report = await restoreBucket(nc, { fleet: io.fleet, dir: values.from!, site: values.site, replace: values.replace, timeoutMs, log: (line) => io.err(line) });
+        printRestore(report, io.fleet, io.out);
+      } catch (e) {
+        if (!(e instanceof KvRestoreRefusal)) throw e;
+        io.err(`${e.message}\nnothing was changed`);
+        return 3;
       }
     } else if (command === 'promote') {
       const report = await promoteMirror(nc, { fleet: io.fleet, site: values.site!, force: values.force, timeoutMs, log: (line) => io.err(line) });

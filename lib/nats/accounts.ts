@@ -3,9 +3,9 @@ import type { Fleet } from '../../config/types';
 import { accountName, bucketName } from '../defaults';
 import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
-import { bucketStreamNames, originCandidates } from './kv-placement';
+import { bucketStreamNames, originCandidates, originStreamName } from './kv-placement';
 import type { Permissions } from './permissions';
-import { agentPermissions, inboxSubject, kvAdminPermissions, monitorPermissions, provisionerPermissions } from './permissions';
+import { agentPermissions, inboxSubject, kvAdminPermissions, kvSnapshotPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
 
 export const SYSTEM_ACCOUNT = 'SYS';
@@ -14,7 +14,7 @@ export const SYSTEM_ACCOUNT = 'SYS';
 export type IdentityKeys = { readonly [identity: string]: readonly string[] };
 
 /** The built-in identities; services from the fleet come after them. */
-export const BUILTIN_IDENTITIES = ['agent', 'provisioner', 'monitor', 'kv-admin'] as const;
+export const BUILTIN_IDENTITIES = ['agent', 'provisioner', 'monitor', 'kv-admin', 'kv-snapshot'] as const;
 
 /** Every identity of the HARMONY account with its permissions, sorted by name. */
 export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissions> {
@@ -26,6 +26,7 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
     ['provisioner', provisionerPermissions(names)],
     ['monitor', monitorPermissions()],
     ['kv-admin', kvAdminPermissions([...names, bucketStreamNames(fleet).staging])],
+    ['kv-snapshot', kvSnapshotPermissions(originStreamName(fleet))],
     // A service gets its own reply inbox besides what it declares.
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: [...s.subscribe, inboxSubject(s.name)] }]),
   ];

@@ -82,9 +82,45 @@ export function kvAdminPermissions(streams: readonly string[]): Permissions {
     publish: [
       '$JS.API.INFO',
       '$JS.API.STREAM.NAMES',
-      ...streams.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`, `$JS.API.STREAM.DELETE.${s}`]),
+      ...streams.flatMap((s) => [
+        `$JS.API.STREAM.INFO.${s}`,
+        `$JS.API.STREAM.CREATE.${s}`,
+        `$JS.API.STREAM.UPDATE.${s}`,
+        `$JS.API.STREAM.DELETE.${s}`,
+        // Restoring a snapshot over a damaged origin (`npm run kv -- restore`,
+        // docs/kv-snapshots.md): the RESTORE request, then the data chunks to
+        // the subject the server names in its reply, `$JS.SNAPSHOT.RESTORE.<stream>.<id>`
+        // (nats-server jetstream_api.go, jsRestoreDeliverT). Deleting the
+        // stream is already this identity's; restore adds no new way to lose data.
+        `$JS.API.STREAM.RESTORE.${s}`,
+        `$JS.SNAPSHOT.RESTORE.${s}.>`,
+      ]),
     ],
     subscribe: [inboxSubject('kv-admin')],
+  };
+}
+
+/**
+ * The scheduled snapshot (constructs/kv-snapshots.ts, `nats stream backup`
+ * in the home site's CronJob; its seed sits in that site's Secret): read and
+ * snapshot the bucket's origin stream, nothing else. A snapshot is the
+ * stream's data, so this identity can read every value, as an agent can; it
+ * cannot write, delete, purge, restore or read another stream.
+ *
+ * - `$JS.API.STREAM.INFO.<origin>`: natscli loads the stream before a backup;
+ * - `$JS.API.STREAM.SNAPSHOT.<origin>`: the snapshot request;
+ * - `$JS.SNAPSHOT.ACK.<origin>.>`: each data chunk carries a reply subject
+ *   there, and the server sends no more than its window until the client
+ *   answers (flow control; nats-server jetstream_api.go, jsSnapshotAckT).
+ *
+ * Only the origin's current name (`originStreamName(fleet)`): after an
+ * in-place promotion the fleet names the new origin and the deploy that
+ * moves the CronJob to the new home site also moves this right.
+ */
+export function kvSnapshotPermissions(origin: string): Permissions {
+  return {
+    publish: [`$JS.API.STREAM.INFO.${origin}`, `$JS.API.STREAM.SNAPSHOT.${origin}`, `$JS.SNAPSHOT.ACK.${origin}.>`],
+    subscribe: [inboxSubject('kv-snapshot')],
   };
 }
 

@@ -188,7 +188,7 @@ describe('keys commands', () => {
 
     test('an unknown identity lists the known ones', () => {
       const h = harness();
-      expect(() => rotateKey(h, 'billing')).toThrow(/unknown identity "billing"; known: agent, kv-admin, monitor, provisioner/);
+      expect(() => rotateKey(h, 'billing')).toThrow(/unknown identity "billing"; known: agent, kv-admin, kv-snapshot, monitor, provisioner/);
     });
   });
 
@@ -205,7 +205,7 @@ describe('keys commands', () => {
 
     test('seed of a nonexistent identity errors and names the known ones', () => {
       const h = harness();
-      expect(() => printSeed(h, 'nobody')).toThrow(/unknown identity "nobody"; known: agent, kv-admin, monitor, provisioner/);
+      expect(() => printSeed(h, 'nobody')).toThrow(/unknown identity "nobody"; known: agent, kv-admin, kv-snapshot, monitor, provisioner/);
       expect(h.stdout).toEqual([]);
     });
 
@@ -218,6 +218,7 @@ describe('keys commands', () => {
       expect(lister.stdout).toEqual([
         `agent        ${keys.agent[0]} ${keys.agent[1]}  (rotating: old, new)`,
         `kv-admin     ${keys['kv-admin'][0]}`,
+        `kv-snapshot  ${keys['kv-snapshot'][0]}`,
         `monitor      ${keys.monitor[0]}`,
         `provisioner  ${keys.provisioner[0]}`,
       ]);
@@ -245,7 +246,7 @@ describe('keys commands', () => {
       const fleet: Fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }] } };
       const h = harness({ fleet });
       syncStore(h);
-      expect(Object.keys(identitiesOf(h))).toEqual(['agent', 'billing', 'kv-admin', 'monitor', 'provisioner']);
+      expect(Object.keys(identitiesOf(h))).toEqual(['agent', 'billing', 'kv-admin', 'kv-snapshot', 'monitor', 'provisioner']);
       expect(identitiesOf(h).billing).toHaveLength(1);
     });
 

@@ -163,7 +163,7 @@ describe('age-encrypted secrets store', () => {
     syncPublicKeys(material, file);
     const text = readFileSync(file, 'utf8');
     expect(text).toBe(`${JSON.stringify(publicKeys(material), null, 2)}\n`);
-    expect(Object.keys(JSON.parse(text))).toEqual(['agent', 'kv-admin', 'monitor', 'provisioner']);
+    expect(Object.keys(JSON.parse(text))).toEqual(['agent', 'kv-admin', 'kv-snapshot', 'monitor', 'provisioner']);
     expect(text).not.toMatch(SEED);
     expect(text).not.toMatch(/PRIVATE KEY/);
   });

@@ -15,7 +15,7 @@ describe('accounts', () => {
 
   test('one nkey user per identity key, with that identity permissions', () => {
     const users = doc.accounts.HARMONY.users;
-    expect(users).toHaveLength(4);
+    expect(users).toHaveLength(5);
     const agent = users.find((u: any) => u.nkey === exampleIdentities.agent[0]);
     // Written out, not recomputed: this is the agent's whole reach. The same
     // KV data operations on the origin's name and on each site's mirror name
@@ -40,6 +40,12 @@ describe('accounts', () => {
       ...dataOps('KV_HARMONY_site-3'),
     ]);
     expect(agent.permissions.subscribe.allow).toEqual(['_INBOX_agent.>']);
+    // The scheduled snapshot: info and snapshot of the origin, the snapshot's flow-control acks, nothing else.
+    const snapshot = users.find((u: any) => u.nkey === exampleIdentities['kv-snapshot'][0]);
+    expect(snapshot.permissions).toEqual({
+      publish: { allow: ['$JS.API.STREAM.INFO.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$JS.SNAPSHOT.ACK.KV_HARMONY.>'] },
+      subscribe: { allow: ['_INBOX_kv-snapshot.>'] },
+    });
   });
 
   test('during a rotation both keys of an identity get the same permissions', () => {

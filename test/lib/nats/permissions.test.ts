@@ -1,4 +1,4 @@
-import { agentPermissions, managementSubjectsReached, monitorPermissions, provisionerPermissions } from '../../../lib/nats/permissions';
+import { agentPermissions, kvAdminPermissions, kvSnapshotPermissions, managementSubjectsReached, monitorPermissions, provisionerPermissions } from '../../../lib/nats/permissions';
 import { subjectMatches } from '../../../lib/nats/subjects';
 
 const all = (p: { publish: readonly string[]; subscribe: readonly string[] }) => [...p.publish, ...p.subscribe];
@@ -47,6 +47,29 @@ describe('monitor permissions', () => {
     expect(monitor.publish.every((s) => /INFO|NAMES|LIST/.test(s))).toBe(true);
     expect(monitor.subscribe).toEqual(['_INBOX_monitor.>']);
     expect(all(monitor).flatMap(managementSubjectsReached)).toEqual([]);
+  });
+});
+
+describe('kv-snapshot permissions (the scheduled snapshot)', () => {
+  const snapshot = kvSnapshotPermissions('KV_HARMONY');
+  test('info and snapshot of the origin and the snapshot flow-control acks; nothing to write, delete, purge, restore or read another stream', () => {
+    expect(snapshot).toEqual({
+      publish: ['$JS.API.STREAM.INFO.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$JS.SNAPSHOT.ACK.KV_HARMONY.>'],
+      subscribe: ['_INBOX_kv-snapshot.>'],
+    });
+    for (const subject of ['$KV.HARMONY.k', '$JS.API.STREAM.PURGE.KV_HARMONY', '$JS.API.STREAM.DELETE.KV_HARMONY', '$JS.API.STREAM.RESTORE.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY_site-2', '$JS.API.STREAM.MSG.GET.KV_HARMONY', '$JS.API.DIRECT.GET.KV_HARMONY']) {
+      expect(snapshot.publish.some((p) => subjectMatches(p, subject))).toBe(false);
+    }
+  });
+});
+
+describe('kv-admin permissions', () => {
+  test('restore the bucket\'s streams (request and data chunks) besides create, update, delete; never purge or snapshot', () => {
+    const admin = kvAdminPermissions(['KV_HARMONY']);
+    expect(admin.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.RESTORE.KV_HARMONY', '$JS.SNAPSHOT.RESTORE.KV_HARMONY.>']));
+    for (const subject of ['$JS.API.STREAM.PURGE.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$JS.API.STREAM.RESTORE.OTHER', '$JS.SNAPSHOT.RESTORE.OTHER.x']) {
+      expect(admin.publish.some((p) => subjectMatches(p, subject))).toBe(false);
+    }
   });
 });
 
