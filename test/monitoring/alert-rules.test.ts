@@ -236,7 +236,6 @@ describe('nix/monitoring/alert-rules.yml (real promtool)', () => {
     ['HarmonyCertificateExpiryImminent', '< 7 * 86400', '< 8 * 86400'],
     ['HarmonyGatewayTlsProbeFailed', '(last_over_time(probe_success{job="nats-gateway-tls"}[10m]) == 0)', '(last_over_time(probe_success{job="nats-gateway-tls"}[10m]) == 2)'],
     ['HarmonyGatewayTlsProbeFailed', '(last_over_time(up{job="nats-gateway-tls"}[10m]) == 0)', '(last_over_time(up{job="nats-gateway-tls"}[10m]) == 2)'],
-    ['HarmonyGatewayTlsProbeFailed', 'unless on (site) last_over_time(up{job="nats-gateway-tls"}[10m])', 'unless on (site) last_over_time(up[10m])'],
     ['HarmonyBackupTooOld', '> 26', '> 25'],
     ['HarmonyBackupTooOld', '> 26', '> 27'],
     ['HarmonyBackupMetricMissing', 'absent(harmony_backup_last_success_timestamp_seconds{job="node"})', 'absent(up{job="node"})'],
