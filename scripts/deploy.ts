@@ -19,6 +19,7 @@ import {
   DeployRefusal,
   GIT_STATUS_ARGS,
   kubeconfigDirs,
+  kvSnapshotCredentialsProblem,
   parseOperateArgs,
   planKubeconfigs,
   preflight,
@@ -128,7 +129,10 @@ function run(argv: readonly string[]): number {
     });
     // Decrypting is part of the checks: a store that does not open, or has no
     // material for the site, refuses before anything runs.
-    const vars = stackVars(target, target.kind !== 'site' ? undefined : args.placeholders ? 'placeholders' : readStore(identityFile));
+    const material = target.kind === 'site' && !args.placeholders ? readStore(identityFile) : undefined;
+    const credentials = material && kvSnapshotCredentialsProblem(fleet, target, material);
+    if (credentials) throw new DeployRefusal([credentials]);
+    const vars = stackVars(target, target.kind !== 'site' ? undefined : args.placeholders ? 'placeholders' : material);
     const source = args.placeholders ? 'placeholders, no secret' : 'secrets/nats.age';
     const command = childCommand(args, join(REPO_ROOT, 'cdktf.out'));
     if (!command) {

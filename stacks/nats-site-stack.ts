@@ -7,6 +7,7 @@ import { SiteMetrics } from '../constructs/site-metrics';
 import { GatewayMesh } from '../constructs/gateway-mesh';
 import { AGENT_SECRET, HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
+import { KvSnapshots } from '../constructs/kv-snapshots';
 import { NatsSite } from '../constructs/nats-site';
 import { PlanReader } from '../constructs/plan-reader';
 import { applyGuardrails } from '../guardrails/guardrails';
@@ -16,7 +17,7 @@ import { agentNamespace } from '../lib/defaults';
 import { agentReadSettings } from '../lib/kv/agent-read';
 import type { SiteRevisions } from '../lib/secrets/revisions';
 import { firstRevisions } from '../lib/secrets/revisions';
-import { siteVariables } from './site-variables';
+import { kvSnapshotVariables, siteVariables } from './site-variables';
 
 export interface NatsSiteStackProps {
   readonly fleet: Fleet;
@@ -70,6 +71,11 @@ export class NatsSiteStack extends TerraformStack {
     });
     nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
+    // The origin lives in the home site: only its stack snapshots it (and a promotion moves it with the fleet's homeSite).
+    if (site.name === fleet.account.kv.homeSite) {
+      const snapshotRevisions = { seed: revisions['harmony-kv-snapshot-nkey'], restic: revisions['harmony-kv-snapshot-restic'] };
+      new KvSnapshots(this, 'kv-snapshots', { fleet, site, namespace: nats.namespace, secrets: kvSnapshotVariables(this), revisions: snapshotRevisions, dependsOn: [nats.release] });
+    }
 
     new PlanReader(this, 'plan-reader', { namespace: nats.namespace, agentNamespace: account.agentSecret.metadata.namespace, agentSecret: AGENT_SECRET });
 

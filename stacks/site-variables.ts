@@ -14,12 +14,23 @@ import { SITE_TF_VARS } from '../lib/secrets/tf-vars';
  */
 export const SITE_VARIABLES = SITE_TF_VARS;
 
-export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string; readonly provisionerSeed: string } {
-  const variable = (name: string, description: string) => {
-    const v = new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description });
-    v.addOverride('ephemeral', true);
-    return v.stringValue;
+const secretVariable = (scope: Construct, name: string, description: string): string => {
+  const v = new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description });
+  v.addOverride('ephemeral', true);
+  return v.stringValue;
+};
+
+/** The KV snapshot CronJob's secrets: declared by the home site's stack only (constructs/kv-snapshots.ts). */
+export function kvSnapshotVariables(scope: Construct): { readonly seed: string; readonly resticPassword: string; readonly resticEnv: string } {
+  return {
+    seed: secretVariable(scope, SITE_VARIABLES.kvSnapshotSeed, "The kv-snapshot identity's nkey seed (snapshots the KV origin stream)."),
+    resticPassword: secretVariable(scope, SITE_VARIABLES.kvSnapshotResticPassword, "The KV snapshots' restic repository password."),
+    resticEnv: secretVariable(scope, SITE_VARIABLES.kvSnapshotResticEnv, "restic's backend credentials for that repository, as `export NAME='value'` lines."),
   };
+}
+
+export function siteVariables(scope: Construct): SiteSecretValues & { readonly agentSeed: string; readonly provisionerSeed: string } {
+  const variable = (name: string, description: string) => secretVariable(scope, name, description);
   return {
     routePassword: variable(SITE_VARIABLES.routePassword, "Password of this site's cluster routes."),
     gatewayPassword: variable(SITE_VARIABLES.gatewayPassword, 'Password of the gateway links (the same on every site).'),

@@ -285,6 +285,31 @@ export function stackVars(target: StackTarget, material: SecretMaterial | 'place
   return siteTfVars(material, target.site.name);
 }
 
+/** restic backends that read their credentials from the environment (restic's docs, "Preparing a new repository"). */
+const CREDENTIAL_BACKENDS: { readonly [scheme: string]: string } = {
+  s3: 'AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY',
+  b2: 'B2_ACCOUNT_ID,B2_ACCOUNT_KEY',
+  azure: 'AZURE_ACCOUNT_NAME,AZURE_ACCOUNT_KEY',
+  gs: 'GOOGLE_PROJECT_ID,GOOGLE_APPLICATION_CREDENTIALS',
+  swift: 'OS_AUTH_URL,OS_USERNAME,OS_PASSWORD',
+};
+
+/**
+ * The home site's deploy hands the KV snapshot CronJob restic's backend
+ * credentials; without them every hourly run would fail in the cluster,
+ * unseen until the snapshot alert fires. Refused here instead, with the fix.
+ */
+export function kvSnapshotCredentialsProblem(fleet: Fleet, target: StackTarget, material: SecretMaterial): string | undefined {
+  if (target.kind !== 'site' || target.site.name !== fleet.account.kv.homeSite) return undefined;
+  const scheme = /^([a-z0-9]+):/.exec(fleet.account.kv.snapshots.repository)?.[1] ?? '';
+  const names = CREDENTIAL_BACKENDS[scheme];
+  if (!names || Object.keys(material.kvSnapshots?.env ?? {}).length > 0) return undefined;
+  return (
+    `${target.stack} runs the KV snapshot CronJob, whose ${scheme}: repository (account.kv.snapshots.repository) needs credentials, and the store has none: ` +
+    `export them and run \`npm run keys -- kv-snapshot-env ${names}\`, commit, then deploy`
+  );
+}
+
 /** Every site secret variable set to PLACEHOLDER_VALUE. */
 export const placeholderVars = (): Record<string, string> => Object.fromEntries(Object.values(SITE_TF_VARS).map((name) => [`TF_VAR_${name}`, PLACEHOLDER_VALUE]));
 

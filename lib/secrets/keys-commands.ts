@@ -12,9 +12,9 @@ import type { SubjectAltNames } from '../pki';
 import { issueCertificate } from '../pki';
 import { IDENTITY_ENV, decrypt, encrypt, readRecipients } from './age';
 import type { SecretMaterial } from './material';
-import { currentKey, identityNames, mintMaterial, newIdentityKey, newSite, publicKeys } from './material';
+import { currentKey, identityNames, mintMaterial, newIdentityKey, newKvSnapshotSecrets, newSite, publicKeys } from './material';
 import { nextRevisions, revisionsBeside, readRevisionsIfAny, writeRevisions } from './revisions';
-import { RECIPIENTS_FILE, STORE_FILE, deployRecipientsBeside, displayPath, encryptStore, readStore, syncPublicKeys, writeCiphertext } from './store';
+import { ENV_NAME, RECIPIENTS_FILE, STORE_FILE, deployRecipientsBeside, displayPath, encryptStore, readStore, syncPublicKeys, writeCiphertext } from './store';
 
 /** Where the keys commands read and write, and the fleet they serve. */
 export interface KeysContext {
@@ -45,13 +45,18 @@ export interface KeysContext {
    * @default siteCertificateSans (the deployed sites)
    */
   readonly sansFor?: (site: SiteSpec) => SubjectAltNames;
+  /**
+   * The environment `kv-snapshot-env` reads the repository credentials from.
+   * @default none
+   */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A bad command line: exit status 2. */
 export class UsageError extends Error {}
 
 /** Identities whose seed `npm run deploy` hands to Terraform; others reach their service by other means. */
-const DEPLOYED_SEEDS = new Set(['agent', 'provisioner']);
+const DEPLOYED_SEEDS = new Set(['agent', 'provisioner', 'kv-snapshot']);
 /** sync re-issues a site certificate this close to its expiry. */
 const RENEW_BEFORE_DAYS = 30;
 
@@ -199,7 +204,9 @@ export function syncStore(ctx: KeysContext): SecretMaterial {
   for (const name of Object.keys(material.identities).filter((n) => !wanted.includes(n))) {
     changes.push(`identity ${name}: removed (no longer in the fleet)`);
   }
-  const updated: SecretMaterial = { ...material, sites, identities };
+  const kvSnapshots = material.kvSnapshots ?? newKvSnapshotSecrets();
+  if (!material.kvSnapshots) changes.push('kv snapshots: new restic repository password (set its credentials with `npm run keys -- kv-snapshot-env`)');
+  const updated: SecretMaterial = { ...material, sites, identities, kvSnapshots };
   if (changes.length === 0) {
     // The store stays byte-identical (age output is randomised); only the public keys are re-derived.
     syncPublicKeys(material, ctx.identitiesFile);
@@ -244,6 +251,30 @@ export function retireKey(ctx: KeysContext, identity: string): SecretMaterial {
   save(ctx, updated, material);
   ctx.out(`${identity}: retired ${keys[0].publicKey}; ${keys[1].publicKey} is its only key`);
   ctx.warn(`clients still using the old seed of ${identity} are refused once this is deployed`);
+  return updated;
+}
+
+/**
+ * `kv-snapshot-env NAME[,NAME...]`: restic's backend settings for the KV
+ * snapshots' repository (account.kv.snapshots.repository), e.g.
+ * `AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY` for `s3:`, read from this
+ * process's environment (never from the command line, which other users
+ * can see), replacing the ones stored. The home site's stack hands them to
+ * the snapshot CronJob at the next deploy.
+ */
+export function setKvSnapshotEnv(ctx: KeysContext, names: string): SecretMaterial {
+  const list = names.split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = list.filter((n) => !ENV_NAME.test(n) || n.startsWith('RESTIC_PASSWORD') || n === 'RESTIC_REPOSITORY');
+  if (bad.length) {
+    throw new UsageError(`not a backend variable: ${bad.join(', ')}; give names like AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY (the repository comes from the fleet, the password from the store)`);
+  }
+  const missing = list.filter((n) => !ctx.env?.[n]);
+  if (missing.length) throw new Error(`${missing.join(', ')} not set in the environment: export them first (e.g. read -rs AWS_SECRET_ACCESS_KEY; export AWS_SECRET_ACCESS_KEY), then run this again`);
+  const material = readStore(ctx.identityFile, ctx.storeFile);
+  const env = Object.fromEntries(list.map((n) => [n, ctx.env![n]!]));
+  const updated: SecretMaterial = { ...material, kvSnapshots: { ...(material.kvSnapshots ?? newKvSnapshotSecrets()), env } };
+  save(ctx, updated, material);
+  ctx.out(`kv snapshots: stored ${list.join(', ')} for the restic repository; commit, then deploy the home site's stack`);
   return updated;
 }
 
@@ -326,6 +357,7 @@ commands:
   list                 identities and their public keys (no identity needed)
   seed <identity>      print the current SECRET seed of one identity
   reencrypt            encrypt the store again to the current recipients
+  kv-snapshot-env <NAME,...>  store restic's backend variables (read from your environment) for the KV snapshots
   host-key             mint the mgmt host's SSH host key (age-encrypted) and set it as agenix recipient
 
 options:
@@ -351,6 +383,7 @@ const COMMANDS: Record<string, { readonly arg?: string; readonly run: (ctx: Keys
   list: { run: (ctx) => listKeys(ctx) },
   seed: { arg: 'identity', run: (ctx, id) => printSeed(ctx, id) },
   reencrypt: { run: (ctx) => reencryptStore(ctx) },
+  'kv-snapshot-env': { arg: 'NAME,...', run: (ctx, names) => setKvSnapshotEnv(ctx, names) },
   'host-key': { run: (ctx) => mintHostKey(ctx) },
 };
 
@@ -386,6 +419,7 @@ function parseCommandLine(argv: readonly string[], io: CliIo): { readonly ctx: K
     recipientsFile: values.recipients ? resolve(values.recipients) : RECIPIENTS_FILE,
     identitiesFile: values.identities ? resolve(values.identities) : IDENTITIES_FILE,
     identityFile: values.identity || io.env[IDENTITY_ENV] || undefined,
+    env: io.env,
     out: io.out,
     warn: io.err,
   };

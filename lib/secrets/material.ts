@@ -24,7 +24,24 @@ export interface SecretMaterial {
   readonly sites: { readonly [site: string]: { readonly routePassword: string; readonly cert: KeyPairPem } };
   /** Keys per identity, oldest first; two during a rotation. */
   readonly identities: { readonly [identity: string]: readonly IdentityKey[] };
+  /**
+   * The KV snapshots' restic repository (account.kv.snapshots): its password,
+   * minted here, and the environment restic needs to reach it (e.g.
+   * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), set with
+   * `npm run keys -- kv-snapshot-env`. Kept here, outside every site, so a
+   * restore after losing the home site can still open the repository.
+   * Absent in a store made before it existed: `npm run keys -- sync` adds it.
+   */
+  readonly kvSnapshots?: KvSnapshotSecrets;
 }
+
+export interface KvSnapshotSecrets {
+  readonly resticPassword: string;
+  /** Environment variables for restic's backend, by name. */
+  readonly env: { readonly [name: string]: string };
+}
+
+export const newKvSnapshotSecrets = (): KvSnapshotSecrets => ({ resticPassword: newPassword(), env: {} });
 
 /**
  * URL-safe, so it can sit in a route or gateway URL unescaped. nats-server
@@ -54,6 +71,7 @@ export function mintMaterial(fleet: Fleet, sansFor: (site: SiteSpec) => SubjectA
     gatewayPassword: newPassword(),
     sites: Object.fromEntries(fleet.sites.map((site) => [site.name, newSite(ca, site, sansFor(site))])),
     identities: Object.fromEntries(identityNames(fleet).map((name) => [name, [newIdentityKey()]])),
+    kvSnapshots: newKvSnapshotSecrets(),
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SecretMaterial } from './material';
-import { siteSecretValues } from './tf-vars';
+import { siteBaseValues, siteSecretValues } from './tf-vars';
 
 /**
  * Revision numbers of each site's Kubernetes Secrets, committed beside the
@@ -20,7 +20,7 @@ export const REVISIONS_FILE = join(__dirname, '..', '..', 'config', 'secret-revi
 export const revisionsBeside = (identitiesFile: string): string => join(dirname(identitiesFile), 'secret-revisions.json');
 
 /** The Secrets each site stack writes from the store, by Kubernetes name. */
-export const SITE_SECRET_NAMES = ['nats-tls', 'nats-auth', 'harmony-agent-nkey', 'harmony-provisioner-nkey'] as const;
+export const SITE_SECRET_NAMES = ['nats-tls', 'nats-auth', 'harmony-agent-nkey', 'harmony-provisioner-nkey', 'harmony-kv-snapshot-nkey', 'harmony-kv-snapshot-restic'] as const;
 export type SiteSecretName = (typeof SITE_SECRET_NAMES)[number];
 
 export type SiteRevisions = { readonly [secret in SiteSecretName]: number };
@@ -32,12 +32,22 @@ const SECRET_CONTENT: { readonly [secret in SiteSecretName]: readonly (keyof Ret
   'nats-auth': ['routePassword', 'gatewayPassword'],
   'harmony-agent-nkey': ['agentSeed'],
   'harmony-provisioner-nkey': ['provisionerSeed'],
+  // Written by the home site's stack only (constructs/kv-snapshots.ts); every site keeps a revision, as the home site can move.
+  'harmony-kv-snapshot-nkey': ['kvSnapshotSeed'],
+  'harmony-kv-snapshot-restic': ['kvSnapshotResticPassword', 'kvSnapshotResticEnv'],
 };
 
 /** A digest of what one Secret of one site would hold: compared in memory, never stored or printed. */
 function contentDigest(material: SecretMaterial, site: string, secret: SiteSecretName): string | undefined {
   if (!material.sites[site]) return undefined;
-  const values = siteSecretValues(material, site);
+  let values: Partial<ReturnType<typeof siteSecretValues>>;
+  try {
+    values = siteSecretValues(material, site);
+  } catch {
+    // A store from before the KV snapshots: their Secrets have no content yet (and count as changed once they do).
+    values = siteBaseValues(material, site);
+    if (SECRET_CONTENT[secret].some((k) => !(k in values))) return undefined;
+  }
   return createHash('sha256')
     .update(JSON.stringify(SECRET_CONTENT[secret].map((k) => values[k])))
     .digest('hex');

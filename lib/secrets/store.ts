@@ -33,6 +33,8 @@ export function displayPath(path: string): string {
 }
 
 const NKEY_USER = /^U[A-Z2-7]{55}$/;
+/** A POSIX environment variable name (restic's backend settings). */
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const NKEY_USER_SEED = /^SU[A-Z2-7]{56}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,6 +77,15 @@ export function storeProblem(v: unknown): string | undefined {
     const cert = keyPairProblem(site.cert, `sites["${name}"].cert`);
     if (cert) return cert;
   }
+  if (v.kvSnapshots !== undefined) {
+    const k = v.kvSnapshots;
+    if (!isObject(k) || !isNonEmptyString(k.resticPassword)) return 'kvSnapshots.resticPassword must be a non-empty string';
+    if (!isObject(k.env)) return 'kvSnapshots.env must be an object of environment variable name to value';
+    for (const [name, value] of Object.entries(k.env)) {
+      if (!ENV_NAME.test(name)) return `kvSnapshots.env has "${name}", not an environment variable name`;
+      if (typeof value !== 'string') return `kvSnapshots.env["${name}"] must be a string`;
+    }
+  }
   if (!isObject(v.identities)) return 'identities must be an object of identity name to keys';
   for (const [name, keys] of Object.entries(v.identities)) {
     if (!Array.isArray(keys) || keys.length < 1 || keys.length > 2) return `identities["${name}"] must hold 1 key, or 2 during a rotation`;
@@ -112,6 +123,7 @@ function canonical(material: SecretMaterial): SecretMaterial {
     gatewayPassword: material.gatewayPassword,
     sites: sorted(material.sites),
     identities: sorted(material.identities),
+    ...(material.kvSnapshots ? { kvSnapshots: { resticPassword: material.kvSnapshots.resticPassword, env: sorted(material.kvSnapshots.env) } } : {}),
   };
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -5,6 +8,7 @@ import { connectAs } from '../../lib/kv/connect';
 import { JsApiError, jsApi } from '../../lib/kv/js-api';
 import { streamInfo } from '../../lib/kv/promote';
 import { provisionBucket } from '../../lib/kv/provision';
+import { snapshotStream } from '../../lib/kv/snapshot';
 import { currentKey } from '../../lib/secrets/material';
 import { useSupercluster } from './harness';
 
@@ -161,6 +165,48 @@ describe('attacks on the HARMONY account (real nats-server)', () => {
       const provisioner = await as('provisioner', 'site-2');
       await expect(provisioner.request('$KV.HARMONY.victim.a', 'x', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
       expect(await refused(provisioner, 'DIRECT.GET.KV_HARMONY', { last_by_subj: '$KV.HARMONY.victim.a' })).toMatch(PUB_DENIED);
+    });
+  });
+
+  describe("holding the kv-snapshot seed (in the home site's Secret, for the snapshot CronJob)", () => {
+    test('can do its job: a snapshot of the origin (control)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'attack-snapshot-'));
+      try {
+        const result = await snapshotStream(await as('kv-snapshot'), 'KV_HARMONY', join(dir, 'snap'));
+        expect(result.state.messages).toBeGreaterThan(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test.each([
+      ['purge the bucket', 'STREAM.PURGE.KV_HARMONY', {}],
+      ['delete a message', 'STREAM.MSG.DELETE.KV_HARMONY', { seq: 1 }],
+      ['delete the bucket', 'STREAM.DELETE.KV_HARMONY', {}],
+      ['truncate it (max_msgs: 1)', 'STREAM.UPDATE.KV_HARMONY', { name: 'KV_HARMONY', max_msgs: 1 }],
+      ['restore over it', 'STREAM.RESTORE.KV_HARMONY', { config: { name: 'KV_HARMONY' }, state: {} }],
+      ['create a stream', 'STREAM.CREATE.SNAP_OWN', { name: 'SNAP_OWN', subjects: ['snap-own.>'] }],
+      ['read a value (direct get)', 'DIRECT.GET.KV_HARMONY', { last_by_subj: '$KV.HARMONY.victim.a' }],
+      ['read a message (msg get)', 'STREAM.MSG.GET.KV_HARMONY', { seq: 1 }],
+      ['create a consumer (watch the bucket)', 'CONSUMER.CREATE.KV_HARMONY', { stream_name: 'KV_HARMONY', config: { ack_policy: 'none' } }],
+      ["read a mirror's info", 'STREAM.INFO.KV_HARMONY_site-2', {}],
+      ['snapshot a mirror', 'STREAM.SNAPSHOT.KV_HARMONY_site-2', { deliver_subject: '_INBOX_kv-snapshot.x' }],
+      ['list the streams', 'STREAM.NAMES', {}],
+      ['purge the account', 'ACCOUNT.PURGE.HARMONY', {}],
+    ])('cannot %s', async (_, api, body) => {
+      expect(await refused(await as('kv-snapshot'), api, body)).toMatch(PUB_DENIED);
+    });
+
+    test('cannot write to the bucket, nor read another identity\'s replies', async () => {
+      const snap = await as('kv-snapshot');
+      await expect(snap.request('$KV.HARMONY.victim.a', 'x', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
+      expect(await subscribeRefused(snap, '_INBOX_agent.>')).toMatch(/Permissions Violation for Subscription/);
+      expect(await subscribeRefused(snap, '$KV.HARMONY.>')).toMatch(/Permissions Violation for Subscription/);
+    });
+
+    test('the restore path stays closed to it: no chunk reaches a restore deliver subject', async () => {
+      const snap = await as('kv-snapshot');
+      await expect(snap.request('$JS.SNAPSHOT.RESTORE.KV_HARMONY.guess', 'x', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
     });
   });
 

@@ -22,6 +22,7 @@ import {
   resolveFleetPath,
   resolveStack,
   stackVars,
+  kvSnapshotCredentialsProblem,
 } from '../../lib/operate/deploy-plan';
 import type { SecretMaterial } from '../../lib/secrets/material';
 import { mintMaterial } from '../../lib/secrets/material';
@@ -164,6 +165,27 @@ describe('--placeholders: the CI plan preview, with no secret at all', () => {
     expect(vars).toEqual(Object.fromEntries(Object.values(SITE_VARIABLES).map((n) => [`TF_VAR_${n}`, 'placeholder-not-a-secret'])));
     expect(JSON.stringify(vars)).not.toMatch(/S[UAO][A-Z2-7]{56}|PRIVATE KEY|pw[0-9a-f]{48}/);
     expect(childEnv({ PATH: '/bin', AGE_IDENTITY_FILE: '/stale' }, vars, '')).not.toHaveProperty('AGE_IDENTITY_FILE');
+  });
+});
+
+describe('kvSnapshotCredentialsProblem', () => {
+  const material = mintMaterial({ ...fleet, sites: fleet.sites.slice(0, 1) }, () => LOCAL_SANS);
+  const withEnv: SecretMaterial = { ...material, kvSnapshots: { ...material.kvSnapshots!, env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'DO-NOT-PRINT' } } };
+  const onRepository = (repository: string): Fleet => ({ ...fleet, account: { ...fleet.account, kv: { ...fleet.account.kv, snapshots: { repository } } } });
+
+  test('the home site with an s3: repository and no stored credentials is refused, with the command that fixes it', () => {
+    expect(kvSnapshotCredentialsProblem(fleet, resolveStack(fleet, 'nats-site-1')!, material)).toBe(
+      'nats-site-1 runs the KV snapshot CronJob, whose s3: repository (account.kv.snapshots.repository) needs credentials, and the store has none: ' +
+        'export them and run `npm run keys -- kv-snapshot-env AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY`, commit, then deploy',
+    );
+    expect(kvSnapshotCredentialsProblem(onRepository('b2:bucket:path'), resolveStack(fleet, 'nats-site-1')!, material)).toContain('kv-snapshot-env B2_ACCOUNT_ID,B2_ACCOUNT_KEY');
+  });
+
+  test('stored credentials, another site, the mgmt stack, or a rest: server pass', () => {
+    expect(kvSnapshotCredentialsProblem(fleet, resolveStack(fleet, 'nats-site-1')!, withEnv)).toBeUndefined();
+    expect(kvSnapshotCredentialsProblem(fleet, resolveStack(fleet, 'nats-site-2')!, material)).toBeUndefined();
+    expect(kvSnapshotCredentialsProblem(fleet, resolveStack(fleet, 'mgmt')!, material)).toBeUndefined();
+    expect(kvSnapshotCredentialsProblem(onRepository('rest:https://backup.example.org/harmony'), resolveStack(fleet, 'nats-site-1')!, material)).toBeUndefined();
   });
 });
 

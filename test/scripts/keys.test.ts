@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Fleet } from '../../config/types';
 import { siteCertificateSans } from '../../lib/nats/certificates';
 import type { KeysContext } from '../../lib/secrets/keys-commands';
-import { initStore, listKeys, printSeed, reencryptStore, retireKey, rotateKey, runCli, syncStore } from '../../lib/secrets/keys-commands';
+import { UsageError, initStore, listKeys, printSeed, reencryptStore, retireKey, rotateKey, runCli, setKvSnapshotEnv, syncStore } from '../../lib/secrets/keys-commands';
+import { encryptStore, readStore, writeCiphertext } from '../../lib/secrets/store';
 import { currentKey, publicKeys } from '../../lib/secrets/material';
-import { readStore } from '../../lib/secrets/store';
 import { exampleFleet, withSite } from '../fixtures/fleet';
 
 const SEED = /S[OAUXNC][A-Z2-7]{56}/;
@@ -57,7 +57,7 @@ describe('keys commands', () => {
   }
   const identitiesOf = (h: Harness) => JSON.parse(readFileSync(h.identitiesFile, 'utf8')) as Record<string, string[]>;
   const revisionsOf = (h: Harness) => JSON.parse(readFileSync(join(h.dir, 'secret-revisions.json'), 'utf8')) as Record<string, Record<string, number>>;
-  const ONES = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+  const ONES = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1, 'harmony-kv-snapshot-nkey': 1, 'harmony-kv-snapshot-restic': 1 };
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'harmony-keys-'));
@@ -147,6 +147,63 @@ describe('keys commands', () => {
       const h = harness();
       reencryptStore(h);
       expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': ONES, 'site-3': ONES });
+    });
+  });
+
+  describe('kv-snapshot-env (restic backend credentials of the KV snapshots)', () => {
+    const secret = "it's $HOME `x`";
+    test('stores the named variables from the environment, never from the command line, and bumps only the restic Secret of every site', () => {
+      const h = { ...harness(), env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: secret, UNRELATED: 'no' } };
+      const before = readStore(me.file, h.storeFile).kvSnapshots!;
+      setKvSnapshotEnv(h, 'AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY');
+      const after = readStore(me.file, h.storeFile).kvSnapshots!;
+      expect(after).toEqual({ resticPassword: before.resticPassword, env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: secret } });
+      const bumped = { ...ONES, 'harmony-kv-snapshot-restic': 2 };
+      expect(revisionsOf(h)).toEqual({ 'site-1': bumped, 'site-2': bumped, 'site-3': bumped });
+      expect(h.stdout.join('\n')).toBe('kv snapshots: stored AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for the restic repository; commit, then deploy the home site\'s stack');
+      expect(h.stdout.join('\n')).not.toContain('AKIDEXAMPLE');
+    });
+
+    test.each([
+      ['RESTIC_PASSWORD', /not a backend variable: RESTIC_PASSWORD/],
+      ['RESTIC_REPOSITORY', /not a backend variable: RESTIC_REPOSITORY.*the repository comes from the fleet/],
+      ['aws_key', /not a backend variable: aws_key/],
+      ['AWS_ACCESS_KEY_ID,$(id)', /not a backend variable: \$\(id\)/],
+    ])('refuses %s as a name (exit 2)', (names, message) => {
+      const h = { ...harness(), env: {} };
+      const err = (() => {
+        try {
+          setKvSnapshotEnv(h, names);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error('accepted');
+      })();
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.message).toMatch(message);
+      expect(revisionsOf(h)).toEqual({ 'site-1': ONES, 'site-2': ONES, 'site-3': ONES });
+    });
+
+    test('a variable missing from the environment is refused, naming it, and nothing changes', () => {
+      const h = { ...harness(), env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' } };
+      const store = readFileSync(h.storeFile);
+      expect(() => setKvSnapshotEnv(h, 'AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY')).toThrow(/^AWS_SECRET_ACCESS_KEY not set in the environment: export them first/);
+      expect(readFileSync(h.storeFile).equals(store)).toBe(true);
+    });
+
+    test('sync gives a store from before the KV snapshots a restic password and the kv-snapshot identity, and starts their Secrets', () => {
+      const h = harness();
+      const { kvSnapshots: _dropped, ...old } = readStore(me.file, h.storeFile);
+      const { 'kv-snapshot': _identity, ...identities } = old.identities;
+      writeCiphertext(encryptStore({ ...old, identities }, h.recipientsFile), h.storeFile);
+      syncStore(h);
+      const synced = readStore(me.file, h.storeFile);
+      expect(synced.kvSnapshots?.resticPassword).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+      expect(synced.kvSnapshots?.env).toEqual({});
+      expect(synced.identities['kv-snapshot']).toHaveLength(1);
+      expect(h.stdout.join('\n')).toContain('kv snapshots: new restic repository password');
+      const bumped = { ...ONES, 'harmony-kv-snapshot-nkey': 2, 'harmony-kv-snapshot-restic': 2 };
+      expect(revisionsOf(h)).toEqual({ 'site-1': bumped, 'site-2': bumped, 'site-3': bumped });
     });
   });
 

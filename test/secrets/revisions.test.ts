@@ -14,7 +14,7 @@ const material = (change: Partial<SecretMaterial> = {}): SecretMaterial => ({
   identities: { agent: [key('agent1')], provisioner: [key('prov1')] },
   ...change,
 });
-const ones = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+const ones = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1, 'harmony-kv-snapshot-nkey': 1, 'harmony-kv-snapshot-restic': 1 };
 
 describe('nextRevisions', () => {
   test('a new store starts every Secret of every site at 1', () => {

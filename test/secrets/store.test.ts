@@ -188,6 +188,9 @@ describe('siteTfVars', () => {
       TF_VAR_nats_ca_cert: material.ca.certPem,
       TF_VAR_harmony_agent_seed: rotating.identities.agent[1].seed,
       TF_VAR_harmony_provisioner_seed: material.identities.provisioner[0].seed,
+      TF_VAR_harmony_kv_snapshot_seed: material.identities['kv-snapshot'][0].seed,
+      TF_VAR_harmony_kv_snapshot_restic_password: material.kvSnapshots!.resticPassword,
+      TF_VAR_harmony_kv_snapshot_restic_env: '# no backend variables stored: `npm run keys -- kv-snapshot-env NAME,...` sets them\n',
     });
     expect(new X509Certificate(siteTfVars(material, site).TF_VAR_nats_tls_cert).subject).toContain(`nats ${site}`);
   });

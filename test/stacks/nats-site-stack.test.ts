@@ -73,19 +73,24 @@ describe('NatsSiteStack', () => {
   });
 
   test("each Secret's write-only revision is this site's revision of it (a bump rewrites the Secret)", () => {
-    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 2, 'harmony-provisioner-nkey': 7 };
+    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 2, 'harmony-provisioner-nkey': 7, 'harmony-kv-snapshot-nkey': 3, 'harmony-kv-snapshot-restic': 5 };
     const app = Testing.app();
     const t = JSON.parse(Testing.synth(new NatsSiteStack(app, 'nats-site-1', { fleet: exampleFleet, site: exampleFleet.sites[0], identities: exampleIdentities, revisions })));
     for (const [name, revision] of Object.entries(revisions)) expect(one(t, 'kubernetes_secret_v1', name).data_wo_revision).toBe(revision);
   });
 
   test('no variable reference outside a write-only argument names a secret, anywhere in the stack', () => {
-    const text = JSON.stringify(tf.resource) + JSON.stringify(tf.output ?? {});
-    const uses = [...text.matchAll(/"([\w.-]+)":"[^"]*\$\{var\.(\w+)\}/g)].map((m) => ({ key: m[1], variable: m[2] }));
-    expect(uses.length).toBeGreaterThanOrEqual(7);
-    // Every secret variable is used only as a value of a data_wo map (its keys are the Secret's keys).
-    const dataWoKeys = new Set(['tls.crt', 'tls.key', 'ca.crt', 'route-password', 'gateway-password', 'agent.nk', 'provisioner.nk']);
-    for (const use of uses) expect(dataWoKeys.has(use.key)).toBe(true);
+    // Every string that references a variable, with the path of keys that leads to it.
+    const uses: { path: string[]; variable: string }[] = [];
+    const walk = (node: unknown, path: string[]): void => {
+      if (typeof node === 'string') for (const m of node.matchAll(/\$\{var\.(\w+)\}/g)) uses.push({ path, variable: m[1] });
+      else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+    };
+    walk({ resource: tf.resource, output: tf.output ?? {}, data: tf.data ?? {}, locals: tf.locals ?? {} }, []);
+    // The home site's stack: every secret variable, the KV snapshot CronJob's three included.
+    expect(uses.map((u) => u.variable).sort()).toEqual(Object.values(SITE_VARIABLES).sort());
+    // Each is a value of a data_wo map, directly: never inside data, a template, an env or an output.
+    for (const use of uses) expect(use.path.slice(-2, -1)).toEqual(['data_wo']);
   });
 
   test("the agent's seed lands in the agent namespace", () => {
@@ -167,7 +172,7 @@ describe('NatsSiteStack', () => {
   });
 
   test("the release's values carry this site's Secret revisions", () => {
-    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+    const revisions = { 'nats-tls': 4, 'nats-auth': 9, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1, 'harmony-kv-snapshot-nkey': 1, 'harmony-kv-snapshot-restic': 1 };
     const app = Testing.app();
     const stack = new NatsSiteStack(app, 'nats-site-1', { fleet: exampleFleet, site: exampleFleet.sites[0], identities: exampleIdentities, revisions });
     const values = JSON.parse(one(JSON.parse(Testing.synth(stack)), 'helm_release').values[0]);

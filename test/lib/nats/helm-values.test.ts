@@ -81,7 +81,7 @@ describe('siteHelmValues', () => {
   });
 
   test("a new revision of the auth or TLS Secret changes the pod template (env from a Secret is read only at start)", () => {
-    const revs = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1 };
+    const revs = { 'nats-tls': 1, 'nats-auth': 1, 'harmony-agent-nkey': 1, 'harmony-provisioner-nkey': 1, 'harmony-kv-snapshot-nkey': 1, 'harmony-kv-snapshot-restic': 1 };
     const annotations = (r: typeof revs) => siteHelmValues(exampleFleet, exampleFleet.sites[0], r).podTemplate as any;
     expect(annotations(revs).merge).toEqual({ metadata: { annotations: { 'harmony-infra/secret-revisions': 'nats-auth=1,nats-tls=1' } } });
     expect(annotations({ ...revs, 'nats-auth': 2 }).merge.metadata.annotations['harmony-infra/secret-revisions']).toBe('nats-auth=2,nats-tls=1');
