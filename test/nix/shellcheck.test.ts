@@ -21,7 +21,7 @@ const shellcheck = (file: string) => spawnSync('shellcheck', ['--shell=bash', fi
 
 describe('shellcheck', () => {
   test('finds the scripts', () => {
-    expect(scripts).toEqual(expect.arrayContaining(['nix/scripts/mgmt-backup-prepare.sh', 'nix/scripts/mgmt-restore.sh', 'nix/scripts/mgmt-backup-finish.sh', 'scripts/ci-plan.sh']));
+    expect(scripts).toEqual(expect.arrayContaining(['nix/scripts/mgmt-backup-prepare.sh', 'nix/scripts/mgmt-restore.sh', 'nix/scripts/mgmt-backup-finish.sh', 'nix/scripts/kv-snapshot-check.sh', 'scripts/ci-plan.sh']));
   });
 
   test.each(scripts)('%s passes', (file) => {
