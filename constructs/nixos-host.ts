@@ -3,7 +3,7 @@ import { Fn, TerraformHclModule, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
 import { validateMgmtHost } from '../config/validate-mgmt';
-import type { MonitoringFacts } from '../lib/monitoring/host-facts';
+import type { KvSnapshotsFacts, MonitoringFacts } from '../lib/monitoring/host-facts';
 import { backupFacts } from '../lib/monitoring/host-facts';
 import { Firewall, FirewallRule } from '../providers/hcloud/firewall';
 import { PrimaryIp } from '../providers/hcloud/primary-ip';
@@ -41,6 +41,8 @@ export interface NixosHostProps {
   readonly nixosConfiguration?: string;
   /** The sites' exporters and gateways the host's Prometheus watches, and where alerts go (lib/monitoring/host-facts.ts). */
   readonly monitoring: MonitoringFacts;
+  /** The KV snapshots' repository, whose newest snapshot the host watches (lib/monitoring/host-facts.ts). */
+  readonly kvSnapshots: KvSnapshotsFacts;
   /**
    * The flake directory, relative to the directory Terraform runs in.
    * @default "../../../nix" (the repo's nix/ seen from cdktf.out/stacks/<stack>/)
@@ -177,6 +179,7 @@ export class NixosHost extends Construct {
             acmeEmail: spec.acmeEmail,
             backup: backupFacts(spec),
             monitoring: props.monitoring,
+            kvSnapshots: props.kvSnapshots,
           },
         },
         // No install_ssh_key/deployment_ssh_key: the operator's ssh-agent

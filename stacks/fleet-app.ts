@@ -12,7 +12,7 @@ export { MGMT_STACK };
 
 /** Every stack of the fleet: `mgmt` and one `nats-<site>` per site, each with its own state. */
 export function addFleetStacks(app: App, fleet: Fleet, identities: IdentityKeys, revisions: SecretRevisions = firstRevisions(fleet.sites.map((s) => s.name))): void {
-  const mgmt = new MgmtStack(app, MGMT_STACK, { host: fleet.mgmt, sites: fleet.sites });
+  const mgmt = new MgmtStack(app, MGMT_STACK, { host: fleet.mgmt, sites: fleet.sites, kvSnapshots: fleet.account.kv.snapshots });
   configureBackend(mgmt, MGMT_STACK, fleet.backend);
   for (const site of fleet.sites) {
     const name = siteStackName(site);

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { MgmtHostSpec } from '../config/mgmt-types';
-import type { SiteSpec } from '../config/types';
+import type { KvSnapshotSpec, SiteSpec } from '../config/types';
 import { MgmtDns } from '../constructs/mgmt-dns';
 import { NixosHost } from '../constructs/nixos-host';
 import { applyGuardrails } from '../guardrails/guardrails';
-import { monitoringFacts } from '../lib/monitoring/host-facts';
+import { kvSnapshotsFacts, monitoringFacts } from '../lib/monitoring/host-facts';
 import { HcloudProvider } from '../providers/hcloud/provider';
 
 /** Public half of the host key that scripts/mgmt-extra-files.sh installs. */
@@ -17,6 +17,8 @@ export interface MgmtStackProps {
   readonly host: MgmtHostSpec;
   /** The sites the host's Prometheus watches. */
   readonly sites: readonly SiteSpec[];
+  /** The KV snapshots (fleet.account.kv.snapshots): the host alerts when their newest is too old. */
+  readonly kvSnapshots: KvSnapshotSpec;
   /**
    * Where to read the host's public SSH key for the fingerprint output.
    * @default MGMT_HOST_PUBLIC_KEY_FILE; a missing file gives a placeholder
@@ -38,6 +40,7 @@ export class MgmtStack extends TerraformStack {
     const host = new NixosHost(this, 'host', {
       spec: props.host,
       monitoring: monitoringFacts(props.host, props.sites),
+      kvSnapshots: kvSnapshotsFacts(props.kvSnapshots),
       hostPublicKey: existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined,
     });
 

@@ -1,6 +1,6 @@
 import type { MgmtHostSpec } from '../../config/mgmt-types';
 import type { AlertReceiverSpec } from '../../config/ops-types';
-import type { SiteSpec } from '../../config/types';
+import type { KvSnapshotSpec, SiteSpec } from '../../config/types';
 import { metricsTarget } from '../../constructs/site-metrics';
 import { backupOnCalendar, gatewayPort, retention, siteNodes } from '../defaults';
 
@@ -25,6 +25,11 @@ export interface BackupFacts {
   readonly keep: { readonly daily: number; readonly weekly: number; readonly monthly: number };
 }
 
+/** What nix/modules/kv-snapshot-check.nix reads from hostFacts.kvSnapshots: where the home site ships the KV snapshots. */
+export interface KvSnapshotsFacts {
+  readonly repository: string;
+}
+
 /** What nix/modules/monitoring.nix reads from hostFacts.monitoring. */
 export interface MonitoringFacts {
   readonly receiver: AlertReceiverSpec;
@@ -36,6 +41,11 @@ const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${hos
 
 export function backupFacts(host: MgmtHostSpec): BackupFacts {
   return { repository: host.backup.repository, onCalendar: backupOnCalendar(host.backup), keep: retention(host.backup.keep) };
+}
+
+/** The host only reads the repository (to watch the snapshots' age), with its own read-only credentials. */
+export function kvSnapshotsFacts(snapshots: KvSnapshotSpec): KvSnapshotsFacts {
+  return { repository: snapshots.repository };
 }
 
 /**

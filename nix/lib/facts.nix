@@ -19,6 +19,8 @@ let
     in
     ld > ls && builtins.substring (ld - ls) ls domain == suffix;
   isIPv6 = cidr: builtins.match ".*:.*" cidr != null;
+  # restic backends that are off this host (no local path).
+  isOffHostRepository = repository: builtins.match "(s3|rest|b2|azure|gs|swift|sftp):.+" repository != null;
 
   # The key set the Terraform side produces; keep both sides in step.
   expectedKeys = [
@@ -31,6 +33,7 @@ let
     "ipv4Address"
     "ipv6Address"
     "ipv6PrefixLength"
+    "kvSnapshots"
     "monitoring"
   ];
   expectedDomainKeys = [
@@ -49,6 +52,7 @@ let
 
   check = cond: msg: if cond then [ ] else [ msg ];
   backup = hostFacts.backup or { };
+  kvSnapshots = hostFacts.kvSnapshots or { };
   monitoring = hostFacts.monitoring or { };
   receiverKind = (monitoring.receiver or { }).kind or null;
 in
@@ -81,11 +85,13 @@ in
       "domains.ldap must be under ${orgDomain} (the Authelia cookie domain)"
     ++ check (builtins.isInt (hostFacts.ipv6PrefixLength or null))
       "ipv6PrefixLength must be an integer"
-    ++ check (builtins.match "(s3|rest|b2|azure|gs|swift|sftp):.+" (backup.repository or "") != null)
+    ++ check (isOffHostRepository (backup.repository or ""))
       "backup.repository must be an off-host restic repository (s3:, rest:, b2:, azure:, gs:, swift:, sftp:)"
     ++ check (builtins.isString (backup.onCalendar or null)) "backup.onCalendar must be a systemd calendar string"
     ++ check (builtins.all (k: builtins.isInt ((backup.keep or { }).${k} or null)) [ "daily" "weekly" "monthly" ])
       "backup.keep must give daily, weekly and monthly as integers"
+    ++ check (isOffHostRepository (kvSnapshots.repository or ""))
+      "kvSnapshots.repository must be the KV snapshots' restic repository (s3:, rest:, b2:, azure:, gs:, swift:, sftp:)"
     ++ check (builtins.elem receiverKind [ "email" "webhook" ])
       "monitoring.receiver.kind must be \"email\" or \"webhook\""
     ++ check (builtins.isList (monitoring.natsTargets or null) && builtins.isList (monitoring.gatewayTargets or null))

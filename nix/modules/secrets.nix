@@ -96,6 +96,12 @@ in
     # password, and the backend's credentials as KEY=value lines.
     "restic-password" = secret "restic-password" root;
     "restic-environment" = secret "restic-environment" root;
+
+    # The KV snapshot check (kv-snapshot-check.nix) runs as root: the KV
+    # snapshot repository's password, and read-only credentials of its
+    # backend as KEY=value lines.
+    "kv-snapshot-restic-password" = secret "kv-snapshot-restic-password" root;
+    "kv-snapshot-restic-environment" = secret "kv-snapshot-restic-environment" root;
   }
   # Alertmanager (monitoring.nix) gets its receiver's secret as a systemd
   # credential (read by root); only the fleet's receiver kind needs one.

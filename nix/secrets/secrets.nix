@@ -46,6 +46,8 @@ in
   "authelia-ldap-password.age".publicKeys = admins ++ [ mgmt ];
   "restic-password.age".publicKeys = admins ++ [ mgmt ];
   "restic-environment.age".publicKeys = admins ++ [ mgmt ];
+  "kv-snapshot-restic-password.age".publicKeys = admins ++ [ mgmt ];
+  "kv-snapshot-restic-environment.age".publicKeys = admins ++ [ mgmt ];
   # Mint the one your mgmt.monitoring.receiver needs (email with a username, or webhook).
   "alertmanager-smtp-password.age".publicKeys = admins ++ [ mgmt ];
   "alertmanager-webhook-url.age".publicKeys = admins ++ [ mgmt ];

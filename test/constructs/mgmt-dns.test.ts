@@ -13,7 +13,7 @@ const NO_KEY_FILE = 'test/fixtures/no-such-host-key.pub';
 
 /** The mgmt stack's JSON, its rrsets keyed `<name>/<type>` (their id in the provider), and the IP expressions. */
 function synth(host: MgmtHostSpec) {
-  const tf = JSON.parse(Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE })));
+  const tf = JSON.parse(Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, kvSnapshots: exampleFleet.account.kv.snapshots, hostPublicKeyFile: NO_KEY_FILE })));
   const entries = Object.entries(tf.resource[ZoneRrset.tfResourceType] ?? {}) as [string, any][];
   const rrsets = new Map(entries.map(([, r]) => [`${r.name}/${r.type}`, r]));
   const ip = (type: 'ipv4' | 'ipv6') => Object.entries(tf.resource[PrimaryIp.tfResourceType]).find(([, r]: [string, any]) => r.type === type)![0];
@@ -67,7 +67,7 @@ describe('MgmtDns in the mgmt stack', () => {
     });
 
     test('the guardrails pass (full synth, static depends_on)', () => {
-      const out = Testing.fullSynth(new MgmtStack(Testing.app(), 'mgmt', { host: withMgmt({ dns: { zone: 'example.org' } }), sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE }));
+      const out = Testing.fullSynth(new MgmtStack(Testing.app(), 'mgmt', { host: withMgmt({ dns: { zone: 'example.org' } }), sites: exampleFleet.sites, kvSnapshots: exampleFleet.account.kv.snapshots, hostPublicKeyFile: NO_KEY_FILE }));
       rmSync(out, { recursive: true, force: true });
     });
   });

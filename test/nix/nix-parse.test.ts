@@ -6,7 +6,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { backupFacts, monitoringFacts } from '../../lib/monitoring/host-facts';
+import { backupFacts, kvSnapshotsFacts, monitoringFacts } from '../../lib/monitoring/host-facts';
 import { exampleFleet } from '../fixtures/fleet';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -91,6 +91,7 @@ describe('nix: every .nix file parses', () => {
       'nix/modules/secrets.nix',
       'nix/modules/backup.nix',
       'nix/modules/monitoring.nix',
+      'nix/modules/kv-snapshot-check.nix',
       'nix/secrets/secrets.nix',
     ]) {
       expect(names).toContain(expected);
@@ -149,14 +150,16 @@ describe('nix: example hostFacts', () => {
         'acmeEmail',
         'backup',
         'monitoring',
+        'kvSnapshots',
       ].sort(),
     );
     expect(Object.keys(facts.domains as object).sort()).toEqual(['ldap', 'opsBridge', 'sso']);
   });
 
-  it('backup and monitoring are what the Terraform side computes for the example fleet', () => {
+  it('backup, monitoring and kvSnapshots are what the Terraform side computes for the example fleet', () => {
     expect(facts.backup).toEqual(backupFacts(exampleFleet.mgmt));
     expect(facts.monitoring).toEqual(JSON.parse(JSON.stringify(monitoringFacts(exampleFleet.mgmt, exampleFleet.sites))));
+    expect(facts.kvSnapshots).toEqual(kvSnapshotsFacts(exampleFleet.account.kv.snapshots));
   });
 
   it('has the expected value types', () => {
@@ -233,6 +236,14 @@ describe('nix: lib/facts.nix (evaluated without nixpkgs)', () => {
       'monitoring.natsTargets and monitoring.gatewayTargets must be lists (empty when no site exists)',
     ]);
   });
+
+  it('reports a missing or local KV snapshot repository', () => {
+    const KV_REPOSITORY = "kvSnapshots.repository must be the KV snapshots' restic repository (s3:, rest:, b2:, azure:, gs:, swift:, sftp:)";
+    const without = `builtins.removeAttrs (${exampleFactsExpr}) [ "kvSnapshots" ]`;
+    expect(nixEval(`(${importFacts(without)}).problems`)).toEqual(['missing keys: kvSnapshots', KV_REPOSITORY]);
+    const local = `(${exampleFactsExpr}) // { kvSnapshots.repository = "/var/backup/kv"; }`;
+    expect(nixEval(`(${importFacts(local)}).problems`)).toEqual([KV_REPOSITORY]);
+  });
 });
 
 describe('nix: agenix secrets', () => {
@@ -251,7 +262,7 @@ describe('nix: agenix secrets', () => {
   const EMAIL_NO_AUTH = '{ kind = "email"; to = "o@example.org"; from = "a@example.org"; smarthost = "smtp.example.org:587"; }';
   const WEBHOOK = '{ kind = "webhook"; }';
   /** Root reads these: restic runs as root, and systemd hands Alertmanager (a dynamic user) its credential. */
-  const READ_BY_ROOT = ['restic-password', 'restic-environment', 'alertmanager-smtp-password', 'alertmanager-webhook-url'];
+  const READ_BY_ROOT = ['restic-password', 'restic-environment', 'kv-snapshot-restic-password', 'kv-snapshot-restic-environment', 'alertmanager-smtp-password', 'alertmanager-webhook-url'];
 
   const declaredUnder = (expr: string): string[] => nixEval(`builtins.attrNames ${expr}`) as string[];
   // Every receiver kind together: the recipients file lists the secrets of each.

@@ -18,7 +18,7 @@ const REPO = join(__dirname, '..', '..');
 const NO_KEY_FILE = join(REPO, 'test', 'fixtures', 'no-such-host-key.pub');
 
 function synth(host: MgmtHostSpec = mgmtHost, hostPublicKeyFile = NO_KEY_FILE): string {
-  return Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, hostPublicKeyFile }));
+  return Testing.synth(new MgmtStack(Testing.app(), 'mgmt', { host, sites: exampleFleet.sites, kvSnapshots: exampleFleet.account.kv.snapshots, hostPublicKeyFile }));
 }
 
 /** The synthesized JSON, and the single block of a type (resource or module). */
@@ -124,7 +124,7 @@ describe('MgmtStack', () => {
     const out = mkdtempSync(join(tmpdir(), 'harmony-mgmt-guard-'));
     try {
       for (const protection of [true, false]) {
-        expect(() => synthApp(out, (app) => new MgmtStack(app, 'mgmt', { host: withMgmt({ protection }), sites: exampleFleet.sites, hostPublicKeyFile: NO_KEY_FILE }))).not.toThrow();
+        expect(() => synthApp(out, (app) => new MgmtStack(app, 'mgmt', { host: withMgmt({ protection }), sites: exampleFleet.sites, kvSnapshots: exampleFleet.account.kv.snapshots, hostPublicKeyFile: NO_KEY_FILE }))).not.toThrow();
       }
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -189,6 +189,7 @@ describe('MgmtStack', () => {
             natsTargets: ['site-1', 'site-2', 'site-3'].flatMap((site) => [0, 1, 2].map((i) => ({ site, server: `nats-${i}`, target: `nats-gw.${site}.example.org:${7777 + i}` }))),
             gatewayTargets: ['site-1', 'site-2', 'site-3'].map((site) => ({ site, target: `nats-gw.${site}.example.org:7222` })),
           },
+          kvSnapshots: { repository: 's3:https://hel1.your-objectstorage.com/example-harmony-kv-snapshots/harmony' },
         },
       });
     });

@@ -23,6 +23,7 @@ in
     ../../modules/caddy.nix
     ../../modules/backup.nix
     ../../modules/monitoring.nix
+    ../../modules/kv-snapshot-check.nix
   ];
 
   # A malformed hostFacts object stops the build with a readable message.
