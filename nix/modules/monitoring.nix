@@ -10,8 +10,9 @@
 #                     labels site, server
 #   nats-gateway-tls  blackbox_exporter's TLS probe of each site's gateway
 #                     (certificate expiry; routes share the certificate)
-#   node              this host: systemd units, disks, the backup's
-#                     freshness (textfile collector, backup.nix)
+#   node              this host: systemd units, disks, the backup's and the
+#                     KV snapshots' freshness (textfile collector, backup.nix,
+#                     kv-snapshot-check.nix)
 #   prometheus, alertmanager themselves
 # The targets come from hostFacts.monitoring, computed from the fleet
 # (lib/monitoring/host-facts.ts): every site is listed even before it
@@ -193,7 +194,7 @@ in
     }"
     ++ lib.optional (receiver.kind == "webhook") "webhook-url:${secrets."alertmanager-webhook-url".path}";
 
-  # The directory backup.nix writes the freshness metric to (0755: the
-  # exporter's user reads it).
+  # The directory backup.nix and kv-snapshot-check.nix write their
+  # freshness metrics to (0755: the exporter's user reads it).
   systemd.tmpfiles.rules = [ "d ${textfileDir} 0755 root root -" ];
 }
