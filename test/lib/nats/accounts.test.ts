@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
 import { accountsDoc, identityPermissions, renderAccounts } from '../../../lib/nats/accounts';
 import { exampleFleet, exampleIdentities } from '../../fixtures/fleet';
 
+// Computed inside each test, never at describe time: a mutation run
+// (npm run mutate) attributes only what a test body runs to that test.
+const usersOf = (keys = exampleIdentities, fleet = exampleFleet) => (accountsDoc(fleet, keys) as any).accounts.HARMONY.users as { nkey: string; permissions: any }[];
+const permissionsOf = (identity: string) => usersOf().find((u) => u.nkey === exampleIdentities[identity][0])!.permissions;
+
 describe('accounts', () => {
-  const doc = accountsDoc(exampleFleet, exampleIdentities) as any;
+  let doc: any;
+  beforeEach(() => {
+    doc = accountsDoc(exampleFleet, exampleIdentities);
+  });
 
   test('SYS is the system account, with no JetStream and no users', () => {
     expect(doc.system_account).toBe('SYS');
@@ -48,6 +57,41 @@ describe('accounts', () => {
     });
   });
 
+  test('every other identity, written out: provisioner creates and reads, kv-admin manages and restores, monitor reads state', () => {
+    const streams = ['KV_HARMONY', 'KV_HARMONY_site-1', 'KV_HARMONY_site-2', 'KV_HARMONY_site-3'];
+    expect(permissionsOf('provisioner')).toEqual({
+      publish: { allow: ['$JS.API.INFO', '$JS.API.STREAM.NAMES', ...streams.flatMap((s) => [`$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.INFO.${s}`])] },
+      subscribe: { allow: ['_INBOX_provisioner.>'] },
+    });
+    const admin = (s: string) => [
+      `$JS.API.STREAM.INFO.${s}`,
+      `$JS.API.STREAM.CREATE.${s}`,
+      `$JS.API.STREAM.UPDATE.${s}`,
+      `$JS.API.STREAM.DELETE.${s}`,
+      `$JS.API.STREAM.RESTORE.${s}`,
+      `$JS.SNAPSHOT.RESTORE.${s}.>`,
+    ];
+    // The bucket's names and the promotion's staging stream: nothing else.
+    expect(permissionsOf('kv-admin')).toEqual({
+      publish: { allow: ['$JS.API.INFO', '$JS.API.STREAM.NAMES', ...[...streams, 'PROMOTE_KV_HARMONY'].flatMap(admin)] },
+      subscribe: { allow: ['_INBOX_kv-admin.>'] },
+    });
+    expect(permissionsOf('monitor')).toEqual({
+      publish: {
+        allow: ['$JS.API.INFO', '$JS.API.STREAM.NAMES', '$JS.API.STREAM.LIST', '$JS.API.STREAM.INFO.*', '$JS.API.CONSUMER.NAMES.*', '$JS.API.CONSUMER.LIST.*', '$JS.API.CONSUMER.INFO.*.*'],
+      },
+      subscribe: { allow: ['_INBOX_monitor.>'] },
+    });
+  });
+
+  test('users are in identity-name order (code units), services among them: the rendered text, and its checksum, never depend on declaration order', () => {
+    const fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'zeta', publish: ['z.>'], subscribe: [] }, { name: 'billing', publish: ['b.>'], subscribe: [] }, { name: 'Kappa', publish: ['k.>'], subscribe: [] }] } };
+    const keys = { ...exampleIdentities, zeta: ['UZETA'], billing: ['UBILLING'], Kappa: ['UKAPPA'] };
+    const names = usersOf(keys, fleet).map((u) => Object.entries(keys).find(([, k]) => k.includes(u.nkey))![0]);
+    expect(names).toEqual(['Kappa', 'agent', 'billing', 'kv-admin', 'kv-snapshot', 'monitor', 'provisioner', 'zeta']);
+    expect([...identityPermissions(fleet).keys()]).toEqual(['Kappa', 'agent', 'billing', 'kv-admin', 'kv-snapshot', 'monitor', 'provisioner', 'zeta']);
+  });
+
   test('during a rotation both keys of an identity get the same permissions', () => {
     const keys = { ...exampleIdentities, agent: [...exampleIdentities.agent, 'UNEWKEY'] };
     const users = (accountsDoc(exampleFleet, keys) as any).accounts.HARMONY.users;
@@ -70,7 +114,9 @@ describe('accounts', () => {
   test('rendering is deterministic and the checksum follows the text', () => {
     const a = renderAccounts(exampleFleet, exampleIdentities);
     expect(renderAccounts(exampleFleet, exampleIdentities)).toEqual(a);
-    expect(a.checksum).toMatch(/^[0-9a-f]{64}$/);
+    // The checksum is SHA-256 of the rendered text itself (what the servers load), not of the keys or the fleet.
+    expect(a.checksum).toBe(createHash('sha256').update(a.text, 'utf8').digest('hex'));
+    expect(a.text).toContain(`"nkey": "${exampleIdentities.agent[0]}"`);
     expect(renderAccounts(exampleFleet, { ...exampleIdentities, monitor: [] }).checksum).not.toBe(a.checksum);
   });
 });

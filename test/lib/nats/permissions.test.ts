@@ -3,8 +3,32 @@ import { subjectMatches } from '../../../lib/nats/subjects';
 
 const all = (p: { publish: readonly string[]; subscribe: readonly string[] }) => [...p.publish, ...p.subscribe];
 
+// Each permission set is computed inside the test that checks it (not at
+// describe time), so a mutation run attributes it to that test.
 describe('agent permissions', () => {
-  const agent = agentPermissions('HARMONY');
+  let agent: ReturnType<typeof agentPermissions>;
+  beforeEach(() => {
+    agent = agentPermissions('HARMONY');
+  });
+
+  test('written out: KV data operations on the bucket and nothing else (the default stream name only)', () => {
+    expect(agent).toEqual({
+      publish: [
+        '$KV.HARMONY.>',
+        '$JS.API.INFO',
+        '$JS.API.STREAM.INFO.KV_HARMONY',
+        '$JS.API.STREAM.MSG.GET.KV_HARMONY',
+        '$JS.API.DIRECT.GET.KV_HARMONY',
+        '$JS.API.DIRECT.GET.KV_HARMONY.>',
+        '$JS.API.CONSUMER.CREATE.KV_HARMONY',
+        '$JS.API.CONSUMER.CREATE.KV_HARMONY.>',
+        '$JS.API.CONSUMER.INFO.KV_HARMONY.*',
+        '$JS.API.CONSUMER.DELETE.KV_HARMONY.*',
+        '$JS.FC.KV_HARMONY.>',
+      ],
+      subscribe: ['_INBOX_agent.>'],
+    });
+  });
 
   test('are scoped to the bucket', () => {
     expect(agent.publish).toContain('$KV.HARMONY.>');
@@ -26,8 +50,8 @@ describe('agent permissions', () => {
 });
 
 describe('provisioner permissions', () => {
-  const provisioner = provisionerPermissions(['KV_HARMONY', 'KV_HARMONY_site-2']);
   test('create and read the bucket and each mirror: never update (a destructive change), delete or purge', () => {
+    const provisioner = provisionerPermissions(['KV_HARMONY', 'KV_HARMONY_site-2']);
     expect(provisioner.publish).toEqual([
       '$JS.API.INFO',
       '$JS.API.STREAM.NAMES',
@@ -44,15 +68,15 @@ describe('provisioner permissions', () => {
 describe('monitor permissions', () => {
   test('are read-only', () => {
     const monitor = monitorPermissions();
-    expect(monitor.publish.every((s) => /INFO|NAMES|LIST/.test(s))).toBe(true);
+    expect(monitor.publish).toEqual(['$JS.API.INFO', '$JS.API.STREAM.NAMES', '$JS.API.STREAM.LIST', '$JS.API.STREAM.INFO.*', '$JS.API.CONSUMER.NAMES.*', '$JS.API.CONSUMER.LIST.*', '$JS.API.CONSUMER.INFO.*.*']);
     expect(monitor.subscribe).toEqual(['_INBOX_monitor.>']);
     expect(all(monitor).flatMap(managementSubjectsReached)).toEqual([]);
   });
 });
 
 describe('kv-snapshot permissions (the scheduled snapshot)', () => {
-  const snapshot = kvSnapshotPermissions('KV_HARMONY');
   test('info and snapshot of the origin and the snapshot flow-control acks; nothing to write, delete, purge, restore or read another stream', () => {
+    const snapshot = kvSnapshotPermissions('KV_HARMONY');
     expect(snapshot).toEqual({
       publish: ['$JS.API.STREAM.INFO.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$JS.SNAPSHOT.ACK.KV_HARMONY.>'],
       subscribe: ['_INBOX_kv-snapshot.>'],
@@ -66,7 +90,19 @@ describe('kv-snapshot permissions (the scheduled snapshot)', () => {
 describe('kv-admin permissions', () => {
   test('restore the bucket\'s streams (request and data chunks) besides create, update, delete; never purge or snapshot', () => {
     const admin = kvAdminPermissions(['KV_HARMONY']);
-    expect(admin.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.RESTORE.KV_HARMONY', '$JS.SNAPSHOT.RESTORE.KV_HARMONY.>']));
+    expect(admin).toEqual({
+      publish: [
+        '$JS.API.INFO',
+        '$JS.API.STREAM.NAMES',
+        '$JS.API.STREAM.INFO.KV_HARMONY',
+        '$JS.API.STREAM.CREATE.KV_HARMONY',
+        '$JS.API.STREAM.UPDATE.KV_HARMONY',
+        '$JS.API.STREAM.DELETE.KV_HARMONY',
+        '$JS.API.STREAM.RESTORE.KV_HARMONY',
+        '$JS.SNAPSHOT.RESTORE.KV_HARMONY.>',
+      ],
+      subscribe: ['_INBOX_kv-admin.>'],
+    });
     for (const subject of ['$JS.API.STREAM.PURGE.KV_HARMONY', '$JS.API.STREAM.SNAPSHOT.KV_HARMONY', '$JS.API.STREAM.RESTORE.OTHER', '$JS.SNAPSHOT.RESTORE.OTHER.x']) {
       expect(admin.publish.some((p) => subjectMatches(p, subject))).toBe(false);
     }
@@ -78,4 +114,31 @@ describe('managementSubjectsReached', () => {
     expect(managementSubjectsReached(p).length).toBeGreaterThan(0),
   );
   test.each(['$KV.HARMONY.>', '_INBOX.>', 'orders.*', '$JS.API.STREAM.INFO.*'])('%s does not', (p) => expect(managementSubjectsReached(p)).toEqual([]));
+  test('`>` reaches every one, written out', () => {
+    expect(managementSubjectsReached('>')).toEqual([
+      '$JS.API.STREAM.DELETE.OTHER',
+      '$JS.API.STREAM.PURGE.OTHER',
+      '$JS.API.STREAM.SNAPSHOT.OTHER',
+      '$JS.API.STREAM.RESTORE.OTHER',
+      '$JS.API.STREAM.MSG.DELETE.OTHER',
+      '$JS.API.STREAM.PEER.REMOVE.OTHER',
+      '$JS.API.STREAM.LEADER.STEPDOWN.OTHER',
+      '$JS.API.CONSUMER.DELETE.OTHER.c',
+      '$JS.API.CONSUMER.CREATE.OTHER',
+      '$JS.API.ACCOUNT.PURGE.OTHER',
+      '$JS.API.SERVER.REMOVE',
+      '$JS.API.META.LEADER.STEPDOWN',
+    ]);
+  });
+  test.each([
+    ['$JS.API.STREAM.DELETE.*', ['$JS.API.STREAM.DELETE.OTHER']],
+    ['$JS.API.STREAM.PURGE.KV_X', []],
+    ['$JS.API.STREAM.MSG.DELETE.*', ['$JS.API.STREAM.MSG.DELETE.OTHER']],
+    ['$JS.API.STREAM.*.*', ['$JS.API.STREAM.DELETE.OTHER', '$JS.API.STREAM.PURGE.OTHER', '$JS.API.STREAM.SNAPSHOT.OTHER', '$JS.API.STREAM.RESTORE.OTHER']],
+    ['$JS.API.CONSUMER.*.*.*', ['$JS.API.CONSUMER.DELETE.OTHER.c']],
+    ['$JS.API.*.PURGE.*', ['$JS.API.STREAM.PURGE.OTHER', '$JS.API.ACCOUNT.PURGE.OTHER']],
+    ['$JS.API.SERVER.*', ['$JS.API.SERVER.REMOVE']],
+    ['$JS.API.META.>', ['$JS.API.META.LEADER.STEPDOWN']],
+    ['$JS.API.STREAM.PEER.>', ['$JS.API.STREAM.PEER.REMOVE.OTHER']],
+  ])('%s reaches exactly %j', (pattern, reached) => expect(managementSubjectsReached(pattern)).toEqual(reached));
 });
