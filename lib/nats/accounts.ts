@@ -30,8 +30,10 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
     // A service gets its own reply inbox besides what it declares.
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: [...s.subscribe, inboxSubject(s.name)] }]),
   ];
-  // Plain code-unit order: stable everywhere, and no ICU collator to load at synth.
-  return new Map(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Array.prototype.sort's own order for strings (UTF-16 code units): stable
+  // everywhere, and no ICU collator to load at synth. Names are unique (validation).
+  const byName = new Map(entries);
+  return new Map([...byName.keys()].sort().map((name) => [name, byName.get(name)!]));
 }
 
 /**

@@ -100,6 +100,13 @@ describe('accounts', () => {
     expect(agentUsers[0].permissions).toEqual(agentUsers[1].permissions);
   });
 
+  test('an identity without keys in config/identities.json gets no user (and no placeholder)', () => {
+    const { monitor: _none, ...keys } = exampleIdentities;
+    const users = usersOf(keys);
+    expect(users.map((u) => u.nkey)).toEqual(usersOf().map((u) => u.nkey).filter((k) => k !== exampleIdentities.monitor[0]));
+    expect(users).toHaveLength(4);
+  });
+
   test('fleet services get their declared allow lists, and their own reply inbox', () => {
     const fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'billing', publish: ['billing.>'], subscribe: ['orders.*'] }] } };
     expect(identityPermissions(fleet).get('billing')).toEqual({ publish: ['billing.>'], subscribe: ['orders.*', '_INBOX_billing.>'] });
