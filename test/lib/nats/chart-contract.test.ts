@@ -42,8 +42,13 @@ const CHART = {
 };
 
 describe('our values against the chart they feed', () => {
-  const values = siteHelmValues(exampleFleet, exampleFleet.sites[0]) as Record<string, Record<string, unknown>>;
-  const doc = siteServerConfig(exampleFleet, exampleFleet.sites[0]) as Record<string, unknown>;
+  // Computed per test, not at describe time: a mutation run attributes only what a test runs.
+  let values: Record<string, Record<string, unknown>>;
+  let doc: Record<string, unknown>;
+  beforeEach(() => {
+    values = siteHelmValues(exampleFleet, exampleFleet.sites[0]) as Record<string, Record<string, unknown>>;
+    doc = siteServerConfig(exampleFleet, exampleFleet.sites[0]) as Record<string, unknown>;
+  });
 
   test('pins the chart version these facts were read from', () => expect(NATS_CHART.version).toBe(CHART.version));
 
