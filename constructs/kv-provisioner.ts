@@ -9,6 +9,7 @@ import { bucketStreams } from '../lib/kv/stream-configs';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
 import { inboxPrefix } from '../lib/nats/permissions';
 import { PROVISIONER_SECRET } from './harmony-account';
+import { HARDENED_CONTAINER, NOBODY_POD_SECURITY } from './job-hardening';
 
 /**
  * nats-box 0.18.1 ships natscli v0.2.4, jq and a POSIX sh on Alpine 3.22.
@@ -158,7 +159,6 @@ export class KvProvisioner extends Construct {
       data: provisionerFiles(props.fleet, props.site.name),
     });
 
-    const nobody = '65534';
     this.cronJob = new CronJobV1(this, 'cron', {
       metadata: { name: PROVISIONER_NAME, namespace: props.namespace, labels },
       spec: {
@@ -179,7 +179,7 @@ export class KvProvisioner extends Construct {
               spec: {
                 restartPolicy: 'Never',
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: nobody, runAsGroup: nobody, fsGroup: nobody, seccompProfile: { type: 'RuntimeDefault' } },
+                securityContext: NOBODY_POD_SECURITY,
                 container: [
                   {
                     name: 'provision',
@@ -195,7 +195,7 @@ export class KvProvisioner extends Construct {
                       { name: 'seed', mountPath: dirname(JOB_PATHS.seedFile), readOnly: true },
                       { name: 'tmp', mountPath: '/tmp' },
                     ],
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                    securityContext: HARDENED_CONTAINER,
                     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
                   },
                 ],

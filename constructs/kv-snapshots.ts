@@ -9,6 +9,7 @@ import { PORTS, RELEASE_NAME } from '../lib/nats/names';
 import { inboxPrefix } from '../lib/nats/permissions';
 import { bytes } from '../lib/quantity';
 import { NATS_BOX_IMAGE } from './kv-provisioner';
+import { HARDENED_CONTAINER, NOBODY_POD_SECURITY } from './job-hardening';
 
 /**
  * restic's official image (Alpine, `/bin/sh`, restic as entrypoint; the
@@ -165,8 +166,6 @@ export class KvSnapshots extends Construct {
       data: { [BACKUP_SCRIPT]: backupScript(origin, paths), [SHIP_SCRIPT]: shipScript(origin, site.name, keep, paths) },
     });
 
-    const nobody = '65534';
-    const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     // One run takes seconds for a bucket of a few MiB; a stuck one ends well before the next hourly tick.
     const deadline = 1800;
     this.cronJob = new CronJobV1(this, 'cron', {
@@ -188,7 +187,7 @@ export class KvSnapshots extends Construct {
               spec: {
                 restartPolicy: 'Never',
                 automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: nobody, runAsGroup: nobody, fsGroup: nobody, seccompProfile: { type: 'RuntimeDefault' } },
+                securityContext: NOBODY_POD_SECURITY,
                 initContainer: [
                   {
                     name: 'snapshot',
@@ -204,7 +203,7 @@ export class KvSnapshots extends Construct {
                       { name: 'snapshot', mountPath: paths.snapshotDir },
                       { name: 'tmp', mountPath: '/tmp' },
                     ],
-                    securityContext: hardened,
+                    securityContext: HARDENED_CONTAINER,
                     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
                   },
                 ],
@@ -225,7 +224,7 @@ export class KvSnapshots extends Construct {
                       { name: 'snapshot', mountPath: paths.snapshotDir, readOnly: true },
                       { name: 'tmp', mountPath: '/tmp' },
                     ],
-                    securityContext: hardened,
+                    securityContext: HARDENED_CONTAINER,
                     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } },
                   },
                 ],
