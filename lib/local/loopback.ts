@@ -31,13 +31,23 @@ export const CLAIM_PORT = 18999;
 /** Servers one block can hold. */
 export const BLOCK_SIZE = 250;
 
-const bind = (host: string): Promise<Server | undefined> =>
+const bind = (host: string, port: number): Promise<Server | undefined> =>
   new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(undefined) : reject(e)));
-    server.listen(CLAIM_PORT, host, () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
+
+/** Whether something listens on the client port of any server address of the block. */
+async function anyInUse(prefix: string): Promise<boolean> {
+  for (let i = 1; i <= BLOCK_SIZE; i++) {
+    const probe = await bind(`${prefix}.${i}`, LOCAL_PORTS.client);
+    if (!probe) return true;
+    await new Promise((resolve) => probe.close(resolve));
+  }
+  return false;
+}
 
 /**
  * Claims the first free block from `127.<first>.0` on, scanning `<b>` then
@@ -50,8 +60,17 @@ export async function claimLoopbackBlock(first = 100, tries = 5000): Promise<Loo
     const b = n % 256;
     if (a > 254) break;
     const prefix = `127.${a}.${b}`;
-    const marker = await bind(`${prefix}.254`);
+    const marker = await bind(`${prefix}.254`, CLAIM_PORT);
     if (!marker) continue;
+    // The marker dies with its process, servers started from it may not (a
+    // test runner killed by a signal): such orphans still listen in the
+    // block, and a new cluster there would be answered by the old one (its
+    // clients then fail with "Authorization Violation"). Skip a block that
+    // has a listener on any server address.
+    if (await anyInUse(prefix)) {
+      await new Promise((resolve) => marker.close(resolve));
+      continue;
+    }
     return {
       prefix,
       address: (i) => {

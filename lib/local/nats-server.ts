@@ -62,9 +62,23 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const child of running) child.kill('SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  // A signal nothing handles ends the process without 'exit' (a jest worker
+  // killed by SIGTERM, a terminal closed): then the servers go first, and the
+  // process still dies of that signal. A program with its own handler
+  // (scripts/local.ts stops its servers gracefully) keeps it.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return;
+      killAll();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** Starts one server; its output goes to `logPath`. */
