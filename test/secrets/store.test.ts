@@ -8,7 +8,7 @@ import { decrypt, encrypt } from '../../lib/secrets/age';
 import type { SecretMaterial } from '../../lib/secrets/material';
 import { currentKey, mintMaterial, newIdentityKey, publicKeys } from '../../lib/secrets/material';
 import { readStore, syncPublicKeys, writeStore } from '../../lib/secrets/store';
-import { siteTfVars } from '../../lib/secrets/tf-vars';
+import { resticEnvFile, siteTfVars } from '../../lib/secrets/tf-vars';
 import { SITE_VARIABLES } from '../../stacks/site-variables';
 import { exampleFleet } from '../fixtures/fleet';
 
@@ -195,7 +195,24 @@ describe('siteTfVars', () => {
     expect(new X509Certificate(siteTfVars(material, site).TF_VAR_nats_tls_cert).subject).toContain(`nats ${site}`);
   });
 
+  test('a store from before the KV snapshots is refused with the command that completes it', () => {
+    const { kvSnapshots: _k, ...noRestic } = material;
+    expect(() => siteTfVars(noRestic, site)).toThrow('the secrets store has no restic password for the KV snapshots; run `npm run keys -- sync` (the store predates KV snapshots)');
+    const { 'kv-snapshot': _i, ...identities } = material.identities;
+    expect(() => siteTfVars({ ...material, identities }, site)).toThrow('the secrets store has no kv-snapshot identity; run `npm run keys -- sync` (the store predates KV snapshots)');
+  });
+
   test('an unknown site names the known ones', () => {
     expect(() => siteTfVars(material, 'site-9')).toThrow(/no material for site "site-9" \(it has: site-1\).*keys -- sync/);
+  });
+});
+
+describe('resticEnvFile (the KV snapshot CronJob sources it with sh)', () => {
+  test('one export per variable, sorted by name, every value single-quoted with its quotes escaped', () => {
+    expect(resticEnvFile({ B_KEY: "it's $HOME `id`", A_KEY: 'plain' })).toBe("export A_KEY='plain'\nexport B_KEY='it'\\''s $HOME `id`'\n");
+  });
+
+  test('no variable: a comment that says how to set them, never an empty file', () => {
+    expect(resticEnvFile({})).toBe('# no backend variables stored: `npm run keys -- kv-snapshot-env NAME,...` sets them\n');
   });
 });
