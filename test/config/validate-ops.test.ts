@@ -69,6 +69,33 @@ describe('validateOps', () => {
     });
   });
 
+  describe('edges a mutation run found unasserted', () => {
+    test('the scheme is the start of the URL, not a word inside it', () => {
+      expect(validateOps(withBackup({ repository: '/srv/s3:bucket' }))).toEqual([
+        `mgmt.backup.repository is "/srv/s3:bucket": not an off-host restic repository (a local path dies with the host or site it protects); use one of s3:, rest:, b2:, azure:, gs:, swift:, sftp:, e.g. ${S3}`,
+      ]);
+    });
+    test('"keeps nothing" needs all three at 0', () => {
+      expect(validateOps(withBackup({ keep: { daily: 0, weekly: 0, monthly: 3 } }))).toEqual([]);
+      expect(validateOps(withBackup({ keep: { daily: 3, weekly: 0, monthly: 0 } }))).toEqual([]);
+    });
+    test('trailing slashes, however many, do not make another repository', () => {
+      const fleet = withSnapshots({ repository: `${exampleFleet.mgmt.backup.repository}//` });
+      expect(validateOps(fleet)).toHaveLength(1);
+      expect(validateOps(withSnapshots({ repository: `${exampleFleet.mgmt.backup.repository}/kv` }))).toEqual([]);
+    });
+    test('scrapeFrom unset is not a problem (before the first mgmt deploy)', () => {
+      expect(validateOps(withMonitoring({ scrapeFrom: undefined }))).toEqual([]);
+    });
+    test('ports at their lowest: SMTP port 1, metrics port 1; the metrics range starting at the gateway port', () => {
+      expect(validateOps(email({ smarthost: 'smtp.example.org:1' }))).toEqual([]);
+      expect(validateOps(metrics(1))).toEqual([]);
+      expect(validateOps(metrics(7222))).toEqual([
+        'sites[0].metrics.port is 7222: 7222..7224 includes the gateway port 7222; every port binds on each node, so pick metrics ports apart from it, e.g. 7777',
+      ]);
+    });
+  });
+
   describe('schedules', () => {
     test.each(['17 * * * *', '*/30 * * * *', '0 3 * * 1-5', '5,35 * * * *', '@hourly', '@daily', ' 17 * * * * '])('%p is a cron schedule', (schedule) => {
       expect(validateOps(withSnapshots({ schedule }))).toEqual([]);
