@@ -24,15 +24,6 @@ function targets(): { version: string; bin: string }[] {
   return newest === oldest ? [newest] : [newest, oldest];
 }
 
-/**
- * Two test files at a time unless the caller says otherwise: Jest's default
- * on a 2-core machine is one. Each file's servers hold their own loopback
- * block (lib/local/loopback.ts), so files do not meet; measured 3 full runs
- * in a row green with two workers, 296-315 s for both versions against
- * about 510 s with one.
- */
-const workers = (args: readonly string[]): string[] => (args.some((a) => /^(--maxWorkers|-w|--runInBand|-i)\b/.test(a)) ? [...args] : ['--maxWorkers=2', ...args]);
-
 function main(): number {
   let runs: { version: string; bin: string }[];
   try {
@@ -47,7 +38,7 @@ function main(): number {
     process.stderr.write(`\n=== e2e on nats-server ${version} (${bin})\n`);
     const started = Date.now();
     const jest = join(__dirname, '..', 'node_modules', '.bin', 'jest');
-    const r = spawnSync(jest, ['--selectProjects', 'e2e', ...workers(process.argv.slice(2))], { stdio: 'inherit', env: { ...process.env, NATS_SERVER_BIN: bin } });
+    const r = spawnSync(jest, ['--selectProjects', 'e2e', ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, NATS_SERVER_BIN: bin } });
     const seconds = Math.round((Date.now() - started) / 1000);
     const ok = r.status === 0;
     failed ||= !ok;
