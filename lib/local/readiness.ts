@@ -6,6 +6,8 @@ export interface ServerState {
   readonly outbound: readonly string[];
   readonly inbound: readonly string[];
   readonly metaLeader?: string;
+  /** The JetStream meta group's size as this server sees it (`/jsz` meta_cluster.cluster_size). */
+  readonly metaClusterSize?: number;
 }
 
 async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
@@ -21,12 +23,13 @@ export async function serverState(server: LocalServer): Promise<ServerState> {
   const base = server.monitorUrl;
   const [gatewayz, jsz] = await Promise.all([getJson(`${base}/gatewayz`), getJson(`${base}/jsz`)]);
   if (!gatewayz) return { up: false, outbound: [], inbound: [] };
-  const meta = jsz?.meta_cluster as { leader?: string } | undefined;
+  const meta = jsz?.meta_cluster as { leader?: string; cluster_size?: number } | undefined;
   return {
     up: true,
     outbound: Object.keys((gatewayz.outbound_gateways as object) ?? {}).sort(),
     inbound: Object.keys((gatewayz.inbound_gateways as object) ?? {}).sort(),
     metaLeader: meta?.leader || undefined,
+    metaClusterSize: meta?.cluster_size,
   };
 }
 
@@ -40,7 +43,10 @@ export interface RunningServer {
  * gateway to every other running site, each site receives inbound gateways
  * from every other (each remote server dials one server of the site, so
  * inbound is a property of the site, not of each server), and all agree on
- * one JetStream meta leader (two leaders would be a split brain).
+ * one JetStream meta leader (two leaders would be a split brain), and
+ * every server counts every running server in the meta group: on 2.10 a
+ * leader is elected before the last servers register as peers, and a
+ * stream placed then is refused ("no suitable peers for placement").
  */
 export function superclusterFormed(servers: readonly RunningServer[]): boolean {
   const sites = [...new Set(servers.map((s) => s.site))];
@@ -53,7 +59,8 @@ export function superclusterFormed(servers: readonly RunningServer[]): boolean {
       return others(site).every((o) => inbound.has(o));
     }) &&
     leaders.size === 1 &&
-    !leaders.has(undefined)
+    !leaders.has(undefined) &&
+    servers.every((s) => (s.state.metaClusterSize ?? 0) >= servers.length)
   );
 }
 
