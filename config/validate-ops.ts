@@ -1,4 +1,4 @@
-import { gatewayExposure, gatewayPort, metricsPort, siteNodes } from '../lib/defaults';
+import { gatewayExposure, gatewayPort, metricsPort, repositoryScheme, siteNodes } from '../lib/defaults';
 import type { AlertReceiverSpec, MonitoringSpec, OffHostRepositorySpec } from './ops-types';
 import type { Fleet, SiteSpec } from './types';
 import { coverAll, parseCidr } from './validate-mgmt';
@@ -21,7 +21,7 @@ const CRON_MACROS = ['@hourly', '@daily', '@weekly', '@monthly', '@yearly'];
 const ON_CALENDAR = /^[A-Za-z0-9*:.,/~ -]{1,100}$/;
 
 function repositoryRules(repo: OffHostRepositorySpec, at: string, sftpAllowed: boolean): Rule[] {
-  const scheme = /^([a-z0-9]+):/.exec(repo.repository)?.[1];
+  const scheme = repositoryScheme(repo.repository);
   const known = (REMOTE_BACKENDS as readonly string[]).includes(scheme ?? '');
   const keep = repo.keep ?? {};
   return [

@@ -4,6 +4,7 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
+import { retention, snapshotSchedule } from '../lib/defaults';
 import { kvLayout } from '../lib/nats/kv-placement';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
 import { inboxPrefix } from '../lib/nats/permissions';
@@ -19,9 +20,6 @@ import { HARDENED_CONTAINER, NOBODY_POD_SECURITY } from './job-hardening';
  */
 export const RESTIC_IMAGE = 'restic/restic:0.18.0';
 
-/** Defaults of account.kv.snapshots (config/ops-types.ts). */
-export const DEFAULT_SNAPSHOT_SCHEDULE = '17 * * * *';
-export const DEFAULT_KEEP = { daily: 7, weekly: 5, monthly: 12 } as const;
 /**
  * Hourly snapshots of the last day are kept besides the daily/weekly/monthly
  * ones: the schedule is hourly, and without it `forget` keeps one snapshot
@@ -80,7 +78,7 @@ export const backupScript = (origin: string, paths: SnapshotPaths = SNAPSHOT_PAT
  * file of `export NAME='value'` lines (lib/secrets/tf-vars.ts
  * `resticEnvFile`); the repository URL is public, from the fleet.
  */
-export const shipScript = (origin: string, site: string, keep: Required<NonNullable<Fleet['account']['kv']['snapshots']['keep']>>, paths: SnapshotPaths = SNAPSHOT_PATHS): string =>
+export const shipScript = (origin: string, site: string, keep: ReturnType<typeof retention>, paths: SnapshotPaths = SNAPSHOT_PATHS): string =>
   [
     'set -eu',
     `. ${paths.resticDir}/${KV_SNAPSHOT_SECRETS.restic.envKey}`,
@@ -146,7 +144,7 @@ export class KvSnapshots extends Construct {
     if (site.name !== kv.homeSite) throw new Error(`the KV snapshot CronJob belongs in the home site (account.kv.homeSite ${kv.homeSite}), not ${site.name}`);
     const layout = kvLayout(fleet);
     const origin = layout.origin.stream;
-    const keep = { daily: kv.snapshots.keep?.daily ?? DEFAULT_KEEP.daily, weekly: kv.snapshots.keep?.weekly ?? DEFAULT_KEEP.weekly, monthly: kv.snapshots.keep?.monthly ?? DEFAULT_KEEP.monthly };
+    const keep = retention(kv.snapshots.keep);
     const labels = { 'app.kubernetes.io/name': SNAPSHOTS_NAME, 'app.kubernetes.io/managed-by': 'harmony-infra' };
     const paths = SNAPSHOT_PATHS;
 
@@ -171,7 +169,7 @@ export class KvSnapshots extends Construct {
     this.cronJob = new CronJobV1(this, 'cron', {
       metadata: { name: SNAPSHOTS_NAME, namespace: props.namespace, labels },
       spec: {
-        schedule: kv.snapshots.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE,
+        schedule: snapshotSchedule(kv.snapshots),
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: 600,
         successfulJobsHistoryLimit: 1,

@@ -49,3 +49,5 @@ export const metricsPort = (site: SiteSpec): number | undefined => site.metrics?
 export const retention = (keep: RetentionSpec | undefined) => ({ daily: keep?.daily ?? 7, weekly: keep?.weekly ?? 5, monthly: keep?.monthly ?? 12 });
 export const backupOnCalendar = (backup: MgmtBackupSpec): string => backup.onCalendar ?? '*-*-* 03:15:00';
 export const snapshotSchedule = (snapshots: KvSnapshotSpec): string => snapshots.schedule ?? '17 * * * *';
+/** The restic backend of a repository URL (`s3:https://...` is `s3`), or undefined for a plain path. */
+export const repositoryScheme = (repository: string): string | undefined => /^([a-z0-9]+):/.exec(repository)?.[1];

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
-import { JS_ERR, JsApiError, isNotFound, jsApi } from './js-api';
+import { JsApiError, isNotFound, jsApi } from './js-api';
 import type { StreamConfigJson } from './stream-configs';
 import { bucketStreams } from './stream-configs';
 
@@ -103,38 +103,15 @@ export async function planBucket(nc: NatsConnection, fleet: Fleet, sites?: reado
  * The in-cluster identity's part: creates the missing streams, reports the
  * ones that differ ('differs'), changes nothing else.
  */
-export async function provisionBucket(nc: NatsConnection, fleet: Fleet, sites?: readonly string[], placementWaitMs = 20_000): Promise<Map<string, ProvisionAction>> {
+export async function provisionBucket(nc: NatsConnection, fleet: Fleet, sites?: readonly string[]): Promise<Map<string, ProvisionAction>> {
   const results = new Map<string, ProvisionAction>();
   for (const change of await planBucket(nc, fleet, sites)) {
     if (change.action === 'create') {
-      await createPlaced(nc, change.stream, configOf(fleet, change.stream), placementWaitMs);
+      await jsApi(nc, `STREAM.CREATE.${change.stream}`, configOf(fleet, change.stream));
       results.set(change.stream, 'created');
     } else results.set(change.stream, change.action === 'none' ? 'unchanged' : 'differs');
   }
   return results;
-}
-
-/**
- * STREAM.CREATE, waiting out "no suitable peers for placement" (10005) for
- * up to `waitMs`: just after a site's servers form their cluster, the meta
- * leader may not yet know them as JetStream peers of that cluster (seen on
- * 2.10.27 in CI, provisioning right after the supercluster formed). Past
- * the wait the refusal stands, with what to check.
- */
-async function createPlaced(nc: NatsConnection, stream: string, config: StreamConfigJson, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      await jsApi(nc, `STREAM.CREATE.${stream}`, config);
-      return;
-    } catch (e) {
-      if (!(e instanceof JsApiError && e.errCode === JS_ERR.noSuitablePeers)) throw e;
-      if (Date.now() >= deadline) {
-        throw new JsApiError(e.subject, e.code, e.errCode, `${e.description} (for ${waitMs} ms; are ${String(config.num_replicas)} JetStream servers of cluster ${JSON.stringify((config.placement as { cluster?: string })?.cluster)} up?)`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 /** A plan that may not be applied as it is; its message lists every reason. */

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
+import { repositoryScheme } from '../defaults';
 import { MGMT_STACK, siteStackName } from '../stack-names';
 import { IDENTITY_ENV } from '../secrets/age';
 import type { SecretMaterial } from '../secrets/material';
@@ -301,7 +302,7 @@ const CREDENTIAL_BACKENDS: { readonly [scheme: string]: string } = {
  */
 export function kvSnapshotCredentialsProblem(fleet: Fleet, target: StackTarget, material: SecretMaterial): string | undefined {
   if (target.kind !== 'site' || target.site.name !== fleet.account.kv.homeSite) return undefined;
-  const scheme = /^([a-z0-9]+):/.exec(fleet.account.kv.snapshots.repository)?.[1] ?? '';
+  const scheme = repositoryScheme(fleet.account.kv.snapshots.repository) ?? '';
   const names = CREDENTIAL_BACKENDS[scheme];
   if (!names || Object.keys(material.kvSnapshots?.env ?? {}).length > 0) return undefined;
   return (

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SecretMaterial } from './material';
-import { siteBaseValues, siteSecretValues } from './tf-vars';
+import { hasKvSnapshotSecrets, kvSnapshotSecretValues, siteBaseValues } from './tf-vars';
+import type { siteSecretValues } from './tf-vars';
 
 /**
  * Revision numbers of each site's Kubernetes Secrets, committed beside the
@@ -40,14 +41,9 @@ const SECRET_CONTENT: { readonly [secret in SiteSecretName]: readonly (keyof Ret
 /** A digest of what one Secret of one site would hold: compared in memory, never stored or printed. */
 function contentDigest(material: SecretMaterial, site: string, secret: SiteSecretName): string | undefined {
   if (!material.sites[site]) return undefined;
-  let values: Partial<ReturnType<typeof siteSecretValues>>;
-  try {
-    values = siteSecretValues(material, site);
-  } catch {
-    // A store from before the KV snapshots: their Secrets have no content yet (and count as changed once they do).
-    values = siteBaseValues(material, site);
-    if (SECRET_CONTENT[secret].some((k) => !(k in values))) return undefined;
-  }
+  // A store from before the KV snapshots: their Secrets have no content yet (and count as changed once they do).
+  const values: Partial<ReturnType<typeof siteSecretValues>> = { ...siteBaseValues(material, site), ...(hasKvSnapshotSecrets(material) ? kvSnapshotSecretValues(material) : {}) };
+  if (SECRET_CONTENT[secret].some((k) => !(k in values))) return undefined;
   return createHash('sha256')
     .update(JSON.stringify(SECRET_CONTENT[secret].map((k) => values[k])))
     .digest('hex');

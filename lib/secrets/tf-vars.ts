@@ -56,6 +56,9 @@ export function siteBaseValues(material: SecretMaterial, site: string) {
 
 const SYNC = 'run `npm run keys -- sync` (the store predates KV snapshots)';
 
+/** Whether the store has what the KV snapshot CronJob needs (a store from before them does not). */
+export const hasKvSnapshotSecrets = (material: SecretMaterial): boolean => Boolean(material.identities['kv-snapshot']?.length && material.kvSnapshots);
+
 /** The KV snapshot CronJob's secrets: the kv-snapshot seed, the restic password, and restic's backend environment as a shell file. */
 export function kvSnapshotSecretValues(material: SecretMaterial): { kvSnapshotSeed: string; kvSnapshotResticPassword: string; kvSnapshotResticEnv: string } {
   if (!material.identities['kv-snapshot']?.length) throw new Error(`the secrets store has no kv-snapshot identity; ${SYNC}`);
