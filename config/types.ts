@@ -26,11 +26,22 @@ export interface Fleet {
    */
   readonly nats?: NatsSpec;
   /**
+   * How clients prove who they are. `nkeys`: every site's config lists each
+   * identity's public nkey and its permissions. `jwt`: the sites trust an
+   * operator; permissions travel in user JWTs signed by the account
+   * (config/jwt.json, `npm run keys -- jwt ...`, docs/jwt-mode.md).
+   * @default { mode: 'nkeys' }
+   */
+  readonly auth?: AuthSpec;
+  /**
    * Where Terraform keeps each stack's state.
    * @default a local backend per stack under `state/<stack>.tfstate` (relative to the repo)
    */
   readonly backend?: BackendSpec;
 }
+
+/** Static nkeys (the default) or decentralized JWT auth with a MEMORY resolver. */
+export type AuthSpec = { readonly mode: 'nkeys' } | { readonly mode: 'jwt' };
 
 /** The NATS server every site runs. */
 export interface NatsSpec {

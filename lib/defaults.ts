@@ -25,6 +25,7 @@ export const siteResources = (site: SiteSpec) => ({
   memoryLimit: site.resources?.memoryLimit ?? '1Gi',
 });
 export const natsVersion = (fleet: Fleet): string => fleet.nats?.version ?? DEFAULT_NATS_VERSION;
+export const authMode = (fleet: Fleet): 'nkeys' | 'jwt' => fleet.auth?.mode ?? 'nkeys';
 export const siteSpread = (site: SiteSpec) => ({
   topologyKey: site.spread?.topologyKey ?? 'kubernetes.io/hostname',
   whenUnsatisfiable: site.spread?.whenUnsatisfiable ?? 'DoNotSchedule',

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createUser } from 'nkeys.js';
+import { createAccount, createOperator, createUser } from 'nkeys.js';
 import type { Fleet, SiteSpec } from '../../config/types';
-import { BUILTIN_IDENTITIES } from '../nats/accounts';
+import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../nats/accounts';
+import { accountName } from '../defaults';
+import type { JwtSeeds } from '../nats/jwt-bundle';
 import type { IdentityKeys } from '../nats/accounts';
 import type { KeyPairPem, SubjectAltNames } from '../pki';
 import { createCa, issueCertificate } from '../pki';
@@ -33,6 +35,11 @@ export interface SecretMaterial {
    * Absent in a store made before it existed: `npm run keys -- sync` adds it.
    */
   readonly kvSnapshots?: KvSnapshotSecrets;
+  /**
+   * JWT mode's operator and account keys (fleet.auth.mode 'jwt'), minted by
+   * `npm run keys -- jwt init`. Absent in nkeys mode.
+   */
+  readonly jwt?: JwtSeeds;
 }
 
 export interface KvSnapshotSecrets {
@@ -54,6 +61,21 @@ export const newPassword = (): string => `pw${randomBytes(24).toString('hex')}`;
 export function newIdentityKey(): IdentityKey {
   const user = createUser();
   return { publicKey: user.getPublicKey(), seed: new TextDecoder().decode(user.getSeed()) };
+}
+
+const seedOf = (pair: { getSeed(): Uint8Array }): string => new TextDecoder().decode(pair.getSeed());
+
+/** A new signing key for the operator (`O...` seed) or an account (`A...` seed). */
+export const newSigningKey = (kind: 'operator' | 'account'): string => seedOf(kind === 'operator' ? createOperator() : createAccount());
+
+/** JWT mode's keys: an operator and the SYS and application accounts, each with one signing key. */
+export function newJwtSeeds(fleet: Fleet): JwtSeeds {
+  const account = () => ({ seed: newSigningKey('account'), signingKeys: [newSigningKey('account')] });
+  return {
+    operator: { seed: newSigningKey('operator'), signingKeys: [newSigningKey('operator')] },
+    accounts: { [SYSTEM_ACCOUNT]: account(), [accountName(fleet)]: account() },
+    revocations: {},
+  };
 }
 
 export const identityNames = (fleet: Fleet): string[] => [...BUILTIN_IDENTITIES, ...(fleet.account.services ?? []).map((s) => s.name)];

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { KeyPair } from 'nkeys.js';
+import { fromSeed } from 'nkeys.js';
+import type { Fleet } from '../../config/types';
+import { accountName } from '../defaults';
+import { bytes } from '../quantity';
+import type { IdentityKeys } from './accounts';
+import { SYSTEM_ACCOUNT, identityPermissions } from './accounts';
+import type { ConfDoc } from './conf-format';
+import { formatConfFragment } from './conf-format';
+import type { ClaimsData, NatsClaim } from './jwt';
+import { JwtError, decodeJwt, encodeJwt } from './jwt';
+import { accountClaim, operatorClaim, userClaim } from './jwt-claims';
+
+/*
+ * JWT mode (fleet.auth.mode 'jwt'): the servers trust an operator, not a
+ * list of users. What they load is public (the operator's and the accounts'
+ * JWTs); what a client presents is its user JWT plus a signature by its
+ * seed. Every JWT is minted by `npm run keys -- jwt ...` from seeds in the
+ * age store and committed in config/jwt.json, so synth reads tokens, signs
+ * nothing and stays deterministic.
+ */
+
+/** The private half of JWT mode, kept in the age store. Signing keys oldest first: two during a rotation. */
+export interface JwtSeeds {
+  readonly operator: { readonly seed: string; readonly signingKeys: readonly string[] };
+  /** SYS and the application account. */
+  readonly accounts: { readonly [account: string]: { readonly seed: string; readonly signingKeys: readonly string[] } };
+  /** User public keys refused from the given second on (a retired identity key). */
+  readonly revocations: { readonly [userKey: string]: number };
+}
+
+/** The public half, config/jwt.json: what servers load and clients present. */
+export interface JwtBundle {
+  readonly operator: string;
+  readonly accounts: { readonly [account: string]: string };
+  /** One user JWT per public key of config/identities.json, in its order. */
+  readonly users: { readonly [identity: string]: readonly string[] };
+}
+
+const kp = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
+const pub = (seed: string): string => kp(seed).getPublicKey();
+const newest = (seeds: readonly string[]): string => seeds[seeds.length - 1];
+
+/** The account's public key and its JWT claim as the fleet and the seeds say it should be. */
+function expectedAccounts(fleet: Fleet, seeds: JwtSeeds): { readonly name: string; readonly key: string; readonly claim: NatsClaim }[] {
+  const js = fleet.account.jetstream;
+  const app = accountName(fleet);
+  const account = (name: string) => seeds.accounts[name] ?? missing(`account ${name}`);
+  return [
+    { name: SYSTEM_ACCOUNT, key: pub(account(SYSTEM_ACCOUNT).seed), claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(pub) }) },
+    {
+      name: app,
+      key: pub(account(app).seed),
+      claim: accountClaim({
+        signingKeys: account(app).signingKeys.map(pub),
+        jetstream: { maxMemory: bytes(js.maxMemory), maxFile: bytes(js.maxFile), maxStreams: js.maxStreams, maxConsumers: js.maxConsumers },
+        revocations: seeds.revocations,
+      }),
+    },
+  ];
+}
+
+function missing(what: string): never {
+  throw new Error(`the age store has no JWT seeds for the ${what}; run \`npm run keys -- jwt init\` (or \`jwt sync\` after adding an account)`);
+}
+
+/** Same subject and same `nats` claim: re-signing it would change only the issue time. */
+const sameClaim = (token: string | undefined, sub: string, nats: NatsClaim, issuers: readonly string[]): boolean => {
+  if (!token) return false;
+  try {
+    const c = decodeJwt(token);
+    return c.sub === sub && issuers.includes(c.iss) && JSON.stringify(c.nats) === JSON.stringify(nats);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Every JWT of the fleet, each signed by the newest signing key of its
+ * issuer (so after a signing-key rotation every token moves to the new key
+ * while the old one is still trusted, and retiring the old key disconnects
+ * nobody). A token of `previous` with the same claim and that issuer is kept
+ * as it is: re-running on an unchanged fleet changes no byte of
+ * config/jwt.json. `iat` is the issue time (seconds) of whatever is signed anew.
+ */
+export function mintJwts(fleet: Fleet, keys: IdentityKeys, seeds: JwtSeeds, iat: number, previous?: JwtBundle): JwtBundle {
+  const sys = pub((seeds.accounts[SYSTEM_ACCOUNT] ?? missing(`account ${SYSTEM_ACCOUNT}`)).seed);
+  const operatorSigning = seeds.operator.signingKeys.map(pub);
+  const operatorNats = operatorClaim({ signingKeys: operatorSigning, systemAccount: sys });
+  const operatorKey = pub(seeds.operator.seed);
+  const operator = sameClaim(previous?.operator, operatorKey, operatorNats, [operatorKey])
+    ? previous!.operator
+    : encodeJwt(kp(seeds.operator.seed), { sub: operatorKey, name: 'harmony-operator', iat, nats: operatorNats });
+
+  const accounts: { [name: string]: string } = {};
+  for (const a of expectedAccounts(fleet, seeds)) {
+    const before = previous?.accounts[a.name];
+    accounts[a.name] = sameClaim(before, a.key, a.claim, [pub(newest(seeds.operator.signingKeys))])
+      ? before!
+      : encodeJwt(kp(newest(seeds.operator.signingKeys)), { sub: a.key, name: a.name, iat, nats: a.claim });
+  }
+
+  const app = accountName(fleet);
+  const appSeeds = seeds.accounts[app]!;
+  const appKey = pub(appSeeds.seed);
+  const users: { [identity: string]: string[] } = {};
+  for (const [identity, permissions] of identityPermissions(fleet)) {
+    const nats = userClaim({ permissions, issuerAccount: appKey });
+    users[identity] = (keys[identity] ?? []).map((userKey) => {
+      // A revoked key gets no fresh token: issued after the revocation, it would pass.
+      if (userKey in seeds.revocations) throw new Error(`${identity}'s key ${userKey} is revoked; config/identities.json must not list it (run \`npm run keys -- sync\`)`);
+      const before = previous?.users[identity]?.find((t) => sameClaim(t, userKey, nats, [pub(newest(appSeeds.signingKeys))]));
+      return before ?? encodeJwt(kp(newest(appSeeds.signingKeys)), { sub: userKey, name: identity, iat, nats });
+    });
+  }
+  return { operator, accounts, users };
+}
+
+/** A claim decoded for the checks, or the reason it cannot be. */
+function claimOf(token: string | undefined, what: string, problems: string[]): ClaimsData | undefined {
+  if (!token) {
+    problems.push(`${what}: no JWT`);
+    return undefined;
+  }
+  try {
+    return decodeJwt(token);
+  } catch (e) {
+    problems.push(`${what}: ${e instanceof JwtError ? e.message : 'not a JWT'}`);
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with `bundle` for this fleet and these identity keys, read
+ * from public data only (synth has no seed): every signature and the chain
+ * of trust, the account's JetStream limits, each identity's permissions and
+ * one user JWT per public key. Empty when the bundle can be deployed.
+ */
+export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): string[] {
+  const problems: string[] = [];
+  const op = claimOf(bundle.operator, 'operator', problems);
+  if (!op) return problems;
+  if (op.nats.type !== 'operator' || op.iss !== op.sub) problems.push('operator: not a self-signed operator JWT');
+  const trusted = (op.nats.signing_keys as string[] | undefined) ?? [];
+
+  const app = accountName(fleet);
+  const accounts = new Map<string, ClaimsData>();
+  for (const name of [SYSTEM_ACCOUNT, app]) {
+    const c = claimOf(bundle.accounts[name], `account ${name}`, problems);
+    if (!c) continue;
+    if (c.nats.type !== 'account') problems.push(`account ${name}: not an account JWT`);
+    if (!trusted.includes(c.iss)) problems.push(`account ${name}: signed by ${c.iss}, not by one of the operator's signing keys`);
+    accounts.set(name, c);
+  }
+  if (accounts.get(SYSTEM_ACCOUNT) && op.nats.system_account !== accounts.get(SYSTEM_ACCOUNT)!.sub) {
+    problems.push(`operator: its system account is ${String(op.nats.system_account)}, not the SYS account's key`);
+  }
+  const appClaim = accounts.get(app);
+  if (!appClaim) return problems;
+
+  const js = fleet.account.jetstream;
+  const want = { mem_storage: bytes(js.maxMemory), disk_storage: bytes(js.maxFile), streams: js.maxStreams, consumer: js.maxConsumers };
+  const limits = (appClaim.nats.limits ?? {}) as Record<string, unknown>;
+  for (const [field, value] of Object.entries(want)) {
+    if (limits[field] !== value) problems.push(`account ${app}: JetStream limit ${field} is ${String(limits[field])}, the fleet says ${value} (account.jetstream)`);
+  }
+  const signing = (appClaim.nats.signing_keys as string[] | undefined) ?? [];
+  const revoked = (appClaim.nats.revocations ?? {}) as Record<string, number>;
+  for (const [identity, permissions] of identityPermissions(fleet)) {
+    const tokens = bundle.users[identity] ?? [];
+    (keys[identity] ?? []).forEach((userKey, i) => {
+      const what = `user ${identity}[${i}]`;
+      const c = claimOf(tokens.find((t) => claimOf(t, what, [])?.sub === userKey), `${what} (${userKey})`, problems);
+      if (!c) return;
+      if (!signing.includes(c.iss)) problems.push(`${what}: signed by ${c.iss}, not by a signing key of account ${app}`);
+      if (c.nats.issuer_account !== appClaim.sub) problems.push(`${what}: issued for account ${String(c.nats.issuer_account)}, not ${app}`);
+      if (userKey in revoked && revoked[userKey] >= c.iat) problems.push(`${what}: revoked in account ${app}, yet config/identities.json still lists it`);
+      const pubAllow = JSON.stringify((c.nats.pub as { allow?: string[] } | undefined)?.allow ?? []);
+      const subAllow = JSON.stringify((c.nats.sub as { allow?: string[] } | undefined)?.allow ?? []);
+      if (pubAllow !== JSON.stringify(permissions.publish) || subAllow !== JSON.stringify(permissions.subscribe)) {
+        problems.push(`${what}: its permissions are not the ones the fleet gives ${identity}`);
+      }
+    });
+  }
+  return problems;
+}
+
+/** Where every problem of checkJwts points an operator. */
+export const JWT_FIX = 'run `npm run keys -- jwt sync` to re-sign what changed, commit config/jwt.json, and give the re-issued credentials to their holders';
+
+/**
+ * The accounts include of JWT mode: the operator, the system account and a
+ * MEMORY resolver preloaded with every account JWT. A config reload applies
+ * a changed preload (nats-server reload.go: the resolver is reconfigured and
+ * every account's claims updated), so revocations and signing keys change
+ * without a restart.
+ */
+export function jwtAccountsDoc(bundle: JwtBundle): ConfDoc {
+  const sys = decodeJwt(bundle.accounts[SYSTEM_ACCOUNT]).sub;
+  return {
+    operator: bundle.operator,
+    system_account: sys,
+    resolver: 'MEMORY',
+    resolver_preload: Object.fromEntries(
+      Object.values(bundle.accounts)
+        .map((token) => [decodeJwt(token).sub, token] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
+  };
+}
+
+/** The include text and its checksum, as renderAccounts gives them for nkeys mode. */
+export function renderJwtAccounts(bundle: JwtBundle): { readonly text: string; readonly checksum: string } {
+  const text = formatConfFragment(jwtAccountsDoc(bundle));
+  return { text, checksum: createHash('sha256').update(text).digest('hex') };
+}
