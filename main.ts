@@ -1,6 +1,7 @@
 import { fleet } from './config/fleet';
 import { fleetWarnings } from './config/validate';
 import { identitiesFile, readIdentities } from './lib/identities';
+import { jwtFileBeside, readJwtBundle } from './lib/jwt-file';
 import { readRevisions, revisionsBeside } from './lib/secrets/revisions';
 import { FleetValidationError, GuardrailViolation, synthFleet } from './lib/synth';
 
@@ -11,7 +12,7 @@ const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
 function readInputs() {
   try {
     const file = identitiesFile();
-    return { identities: readIdentities(file), revisions: readRevisions(fleet.sites.map((s) => s.name), revisionsBeside(file)) };
+    return { identities: readIdentities(file), revisions: readRevisions(fleet.sites.map((s) => s.name), revisionsBeside(file)), jwts: readJwtBundle(jwtFileBeside(file)) };
   } catch (e) {
     console.error(`synth: ${(e as Error).message}`);
     return process.exit(1);
@@ -20,9 +21,9 @@ function readInputs() {
 
 for (const warning of fleetWarnings(fleet)) console.error(`warning: ${warning}`);
 
-const { identities, revisions } = readInputs();
+const { identities, revisions, jwts } = readInputs();
 try {
-  synthFleet(fleet, identities, outdir, revisions);
+  synthFleet(fleet, identities, outdir, revisions, jwts);
 } catch (e) {
   if (e instanceof FleetValidationError || e instanceof GuardrailViolation) {
     console.error(e.message);

@@ -29,7 +29,7 @@ export interface Fleet {
    * How clients prove who they are. `nkeys`: every site's config lists each
    * identity's public nkey and its permissions. `jwt`: the sites trust an
    * operator; permissions travel in user JWTs signed by the account
-   * (config/jwt.json, `npm run keys -- jwt ...`, docs/jwt-mode.md).
+   * (config/jwt.json, minted by `npm run keys -- sync`, docs/jwt-mode.md).
    * @default { mode: 'nkeys' }
    */
   readonly auth?: AuthSpec;

@@ -4,6 +4,8 @@ import { agentNamespace, bucketName, bucketReplicas, gatewayExposure, gatewayHos
 import { MIN_NATS_VERSION, atLeast, countsGatewayUrls, parseVersion } from '../lib/nats/versions';
 import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways';
 import type { IdentityKeys } from '../lib/nats/accounts';
+import type { JwtBundle } from '../lib/nats/jwt-bundle';
+import { validateAuth } from './validate-auth';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
 import { kvLayout, originCandidates } from '../lib/nats/kv-placement';
 import { serverName } from '../lib/nats/names';
@@ -502,7 +504,7 @@ const pre211 = (fleet: Fleet): boolean => {
 };
 
 /** Every problem with the fleet at once (empty when it can be synthesized). */
-export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
+export function validateFleet(fleet: Fleet, keys: IdentityKeys, jwts?: JwtBundle): string[] {
   // Structure first: the rules below assume every field has its type.
   const shape = shapeProblems(fleet);
   if (shape.length > 0) return shape;
@@ -525,5 +527,7 @@ export function validateFleet(fleet: Fleet, keys: IdentityKeys): string[] {
     })),
     ...backendRules(fleet),
   ];
-  return [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message), ...validateOps(fleet)];
+  const problems = [...validateMgmtHost(fleet.mgmt), ...rules.filter((r) => r.failed).map((r) => r.message), ...validateOps(fleet)];
+  // The tokens are checked against a fleet that is otherwise sound: a broken limit or identity is reported once, above.
+  return problems.length > 0 ? problems : validateAuth(fleet, keys, jwts);
 }

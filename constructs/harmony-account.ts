@@ -21,6 +21,13 @@ export interface HarmonyAccountProps {
   readonly revisions: SiteRevisions;
   /** How the agent in this site reads the bucket (lib/kv/agent-read.ts): handed to it as a ConfigMap. */
   readonly agentKvSettings: KvReadSettings;
+  /**
+   * JWT mode: the agent's user JWT (config/jwt.json), public, handed to it
+   * as a ConfigMap beside its seed's Secret; it connects with both (nats.js
+   * `jwtAuthenticator(jwt, seed)`).
+   * @default nkeys mode: no ConfigMap, the seed alone authenticates
+   */
+  readonly agentJwt?: string;
 }
 
 export const AGENT_SECRET = 'harmony-agent-nkey';
@@ -29,6 +36,8 @@ export const PROVISIONER_SECRET = { name: 'harmony-provisioner-nkey', key: 'prov
 export const ACCOUNTS_CHECKSUM_ANNOTATION = 'harmony-infra/accounts-sha256';
 /** The agent's read settings in its namespace (examples/agent-read.ts reads `settings.json`). */
 export const AGENT_KV_CONFIG = { name: 'harmony-agent-kv', key: 'settings.json' } as const;
+/** JWT mode: the agent's user JWT in its namespace. */
+export const AGENT_JWT_CONFIG = { name: 'harmony-agent-jwt', key: 'agent.jwt' } as const;
 
 /**
  * The HARMONY account on one site: the accounts include every server loads
@@ -41,6 +50,7 @@ export class HarmonyAccount extends Construct {
   readonly agentSecret: SecretV1;
   readonly provisionerSecret: SecretV1;
   readonly agentKvConfig: ConfigMapV1;
+  readonly agentJwtConfig?: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: HarmonyAccountProps) {
     super(scope, id);
@@ -65,6 +75,13 @@ export class HarmonyAccount extends Construct {
       metadata: { name: AGENT_KV_CONFIG.name, namespace: agentNamespace.metadata.name },
       data: { [AGENT_KV_CONFIG.key]: JSON.stringify(props.agentKvSettings) },
     });
+    if (props.agentJwt) {
+      // A token, not a secret: without the seed it proves nothing. Re-signing it updates this in place, in the plan for all to see.
+      this.agentJwtConfig = new ConfigMapV1(this, 'agent-jwt', {
+        metadata: { name: AGENT_JWT_CONFIG.name, namespace: agentNamespace.metadata.name },
+        data: { [AGENT_JWT_CONFIG.key]: props.agentJwt },
+      });
+    }
     // Beside the servers, not in the agent's namespace: only the provisioning job mounts it.
     this.provisionerSecret = new SecretV1(this, 'provisioner-seed', {
       metadata: { name: PROVISIONER_SECRET.name, namespace: props.natsNamespace },

@@ -10,20 +10,26 @@ import { PORTS, RELEASE_NAME } from '../lib/nats/names';
 import { inboxPrefix } from '../lib/nats/permissions';
 import { PROVISIONER_SECRET } from './harmony-account';
 import { HARDENED_CONTAINER, NOBODY_POD_SECURITY } from './job-hardening';
+import type { NatsAuthFiles } from './job-auth';
+import { natsAuth } from './job-auth';
+import { authMode } from '../lib/defaults';
 
 /**
  * nats-box 0.18.1 ships natscli v0.2.4, jq and a POSIX sh on Alpine 3.22.
- * Pinned: the script below relies on `nats request --raw`, `--nkey` and jq.
+ * Pinned: the script below relies on `nats request --raw`, `--nkey`, `--creds` and jq.
  */
 export const NATS_BOX_IMAGE = 'natsio/nats-box:0.18.1';
 
 
-/** Where the Job's pod finds the ConfigMap (the script and one JSON file per stream) and the seed. */
-export interface ProvisionPaths {
+/** Where the Job's pod finds the ConfigMap (the script, one JSON file per stream, in JWT mode the user JWT) and the seed. */
+export interface ProvisionPaths extends NatsAuthFiles {
   readonly configDir: string;
-  readonly seedFile: string;
 }
 export const JOB_PATHS: ProvisionPaths = { configDir: '/etc/harmony/kv', seedFile: `/etc/harmony/provisioner/${PROVISIONER_SECRET.key}` };
+/** The user JWT's key in the ConfigMap (JWT mode). */
+export const JWT_FILE = 'provisioner.jwt';
+/** JOB_PATHS in the fleet's auth mode. */
+export const jobPaths = (mode: 'nkeys' | 'jwt'): ProvisionPaths => (mode === 'jwt' ? { ...JOB_PATHS, jwtFile: `${JOB_PATHS.configDir}/${JWT_FILE}` } : JOB_PATHS);
 /** The script's key in the ConfigMap. In a file, not in `command`: Kubernetes would rewrite `$(...)` and `$$` there. */
 export const SCRIPT_FILE = 'provision.sh';
 
@@ -52,10 +58,12 @@ export const SCRIPT_FILE = 'provision.sh';
  * meta leader (a cold start, a DR rebuild) looks like to this script. Any
  * failure exits non-zero; the CronJob runs it again at the next tick.
  */
-export const provisionScript = (paths: ProvisionPaths = JOB_PATHS): string =>
-  [
+export const provisionScript = (paths: ProvisionPaths = JOB_PATHS): string => {
+  const auth = natsAuth('provisioner', paths);
+  return [
     'set -eu',
-    `nats_api() { nats --no-context --server "$NATS_URL" --nkey ${paths.seedFile} --inbox-prefix ${inboxPrefix('provisioner')} --timeout 10s request --raw "\\$JS.API.$1" "$2"; }`,
+    ...auth.setup,
+    `nats_api() { nats --no-context --server "$NATS_URL" ${auth.flag} --inbox-prefix ${inboxPrefix('provisioner')} --timeout 10s request --raw "\\$JS.API.$1" "$2"; }`,
     // An empty reply (timeout, no responders) is a failure: natscli exits 0 on both.
     'call() { reply=$(nats_api "$2" "$3") || { echo "$1: nats request failed" >&2; exit 1; }; [ -n "$(printf \'%s\' "$reply" | tr -d \'[:space:]\')" ] || { echo "$1: no reply from JetStream (timeout or no responders): is there a meta leader?" >&2; exit 1; }; }',
     'failed() { printf \'%s\' "$2" | jq -e .error >/dev/null && { echo "$1: $(printf \'%s\' "$2" | jq -r \'.error.description\')" >&2; return 0; }; return 1; }',
@@ -81,6 +89,7 @@ export const provisionScript = (paths: ProvisionPaths = JOB_PATHS): string =>
     'done',
     'exit $status',
   ].join('\n');
+};
 
 export interface KvProvisionerProps {
   /** The fleet: `bucketStreams(fleet)` decides which streams live in `site`. */
@@ -101,6 +110,11 @@ export interface KvProvisionerProps {
   readonly schedule?: string;
   /** Resources to create first, e.g. the provisioner's seed Secret and the NATS release. */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * JWT mode: the provisioner's user JWT (config/jwt.json), beside the script in the ConfigMap.
+   * @default nkeys mode: the seed alone authenticates
+   */
+  readonly userJwt?: string;
 }
 
 /** Stable names: what the CronJob applies lives in the ConfigMap, so a change is an in-place update, never a new object. */
@@ -114,11 +128,16 @@ export function siteStreamFiles(fleet: Fleet, site: string): Record<string, stri
   return Object.fromEntries(siteStreams(fleet, site).map((config) => [`${config.name}.json`, JSON.stringify(config, null, 2)]));
 }
 
-/** The ConfigMap's data: the script and the site's stream files. */
-export const provisionerFiles = (fleet: Fleet, site: string, paths: ProvisionPaths = JOB_PATHS): Record<string, string> => ({
+/** The ConfigMap's data: the script, the site's stream files, and in JWT mode the provisioner's user JWT. */
+export const provisionerFiles = (fleet: Fleet, site: string, paths: ProvisionPaths = JOB_PATHS, userJwt?: string): Record<string, string> => ({
   [SCRIPT_FILE]: provisionScript(paths),
   ...siteStreamFiles(fleet, site),
+  ...(paths.jwtFile ? { [JWT_FILE]: userJwt ?? missingJwt() } : {}),
 });
+
+function missingJwt(): never {
+  throw new Error("fleet.auth.mode is 'jwt' but the provisioner has no user JWT (config/jwt.json); run `npm run keys -- sync`");
+}
 
 const siteStreams = (fleet: Fleet, site: string): StreamConfigJson[] => bucketStreams(fleet).filter((s) => s.site === site).map((s) => s.config);
 
@@ -156,7 +175,7 @@ export class KvProvisioner extends Construct {
 
     this.configMap = new ConfigMapV1(this, 'config', {
       metadata: { name: PROVISIONER_NAME, namespace: props.namespace, labels },
-      data: provisionerFiles(props.fleet, props.site.name),
+      data: provisionerFiles(props.fleet, props.site.name, jobPaths(authMode(props.fleet)), props.userJwt),
     });
 
     this.cronJob = new CronJobV1(this, 'cron', {

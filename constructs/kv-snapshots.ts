@@ -4,12 +4,14 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
-import { retention, snapshotSchedule } from '../lib/defaults';
+import { authMode, retention, snapshotSchedule } from '../lib/defaults';
 import { kvLayout } from '../lib/nats/kv-placement';
 import { PORTS, RELEASE_NAME } from '../lib/nats/names';
 import { inboxPrefix } from '../lib/nats/permissions';
 import { bytes } from '../lib/quantity';
 import { NATS_BOX_IMAGE } from './kv-provisioner';
+import type { NatsAuthFiles } from './job-auth';
+import { natsAuth } from './job-auth';
 import { HARDENED_CONTAINER, NOBODY_POD_SECURITY } from './job-hardening';
 
 /**
@@ -38,9 +40,8 @@ export const KV_SNAPSHOT_SECRETS = {
 export const SNAPSHOTS_NAME = 'harmony-kv-snapshot';
 
 /** Where the pod finds its scripts, secrets and the snapshot directory. */
-export interface SnapshotPaths {
+export interface SnapshotPaths extends NatsAuthFiles {
   readonly configDir: string;
-  readonly seedFile: string;
   readonly resticDir: string;
   /** The emptyDir both containers share; the snapshot goes to `<snapshotDir>/<origin stream>`. */
   readonly snapshotDir: string;
@@ -51,6 +52,8 @@ export const SNAPSHOT_PATHS: SnapshotPaths = {
   resticDir: '/etc/harmony/kv-snapshot-restic',
   snapshotDir: '/snapshot',
 };
+/** The user JWT's key in the scripts' ConfigMap (JWT mode). */
+export const SNAPSHOT_JWT_FILE = 'kv-snapshot.jwt';
 export const BACKUP_SCRIPT = 'backup.sh';
 export const SHIP_SCRIPT = 'ship.sh';
 
@@ -63,13 +66,16 @@ export const SHIP_SCRIPT = 'ship.sh';
  * fills it at the end, so a non-empty one is the proof of a complete
  * snapshot; natscli exits 1 on any failure (`fisk.FatalIfError`).
  */
-export const backupScript = (origin: string, paths: SnapshotPaths = SNAPSHOT_PATHS): string =>
-  [
+export const backupScript = (origin: string, paths: SnapshotPaths = SNAPSHOT_PATHS): string => {
+  const auth = natsAuth('kv-snapshot', paths);
+  return [
     'set -eu',
+    ...auth.setup,
     `dir="${paths.snapshotDir}/${origin}"`,
-    `nats --no-context --server "$NATS_URL" --nkey ${paths.seedFile} --inbox-prefix ${inboxPrefix('kv-snapshot')} --timeout 30s stream backup ${origin} "$dir" --no-progress --no-consumers`,
+    `nats --no-context --server "$NATS_URL" ${auth.flag} --inbox-prefix ${inboxPrefix('kv-snapshot')} --timeout 30s stream backup ${origin} "$dir" --no-progress --no-consumers`,
     '[ -s "$dir/backup.json" ] && [ -s "$dir/stream.tar.s2" ] || { echo "the snapshot of ' + origin + ' is incomplete" >&2; exit 1; }',
   ].join('\n');
+};
 
 /**
  * Step 2, in the restic image: ships the directory to the repository
@@ -114,6 +120,11 @@ export interface KvSnapshotsProps {
   readonly resticImage?: string;
   /** Resources to create first, e.g. the NATS release. */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * JWT mode: the kv-snapshot identity's user JWT (config/jwt.json), beside the scripts in the ConfigMap.
+   * @default nkeys mode: the seed alone authenticates
+   */
+  readonly userJwt?: string;
 }
 
 /**
@@ -146,7 +157,9 @@ export class KvSnapshots extends Construct {
     const origin = layout.origin.stream;
     const keep = retention(kv.snapshots.keep);
     const labels = { 'app.kubernetes.io/name': SNAPSHOTS_NAME, 'app.kubernetes.io/managed-by': 'harmony-infra' };
-    const paths = SNAPSHOT_PATHS;
+    const jwtMode = authMode(fleet) === 'jwt';
+    if (jwtMode && !props.userJwt) throw new Error("fleet.auth.mode is 'jwt' but kv-snapshot has no user JWT (config/jwt.json); run `npm run keys -- sync`");
+    const paths: SnapshotPaths = jwtMode ? { ...SNAPSHOT_PATHS, jwtFile: `${SNAPSHOT_PATHS.configDir}/${SNAPSHOT_JWT_FILE}` } : SNAPSHOT_PATHS;
 
     this.seedSecret = new SecretV1(this, 'seed', {
       metadata: { name: KV_SNAPSHOT_SECRETS.seed.name, namespace: props.namespace, labels },
@@ -161,7 +174,11 @@ export class KvSnapshots extends Construct {
     // Scripts in files, not in `command`: Kubernetes would rewrite `$(...)` there.
     this.configMap = new ConfigMapV1(this, 'scripts', {
       metadata: { name: SNAPSHOTS_NAME, namespace: props.namespace, labels },
-      data: { [BACKUP_SCRIPT]: backupScript(origin, paths), [SHIP_SCRIPT]: shipScript(origin, site.name, keep, paths) },
+      data: {
+        [BACKUP_SCRIPT]: backupScript(origin, paths),
+        [SHIP_SCRIPT]: shipScript(origin, site.name, keep, paths),
+        ...(jwtMode ? { [SNAPSHOT_JWT_FILE]: props.userJwt! } : {}),
+      },
     });
 
     // One run takes seconds for a bucket of a few MiB; a stuck one ends well before the next hourly tick.

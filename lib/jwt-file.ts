@@ -4,14 +4,14 @@ import type { JwtBundle } from './nats/jwt-bundle';
 
 /**
  * JWT mode's public tokens (operator, accounts, one user JWT per identity
- * key), written by `npm run keys -- jwt init|sync|...` and committed beside
+ * key), written by the keys CLI (`npm run keys -- init|sync|...` in JWT mode) and committed beside
  * config/identities.json. Tokens are signed, not secret: a server loads the
  * operator's and the accounts', a client presents its own with a signature
  * by its seed.
  */
 export const jwtFileBeside = (identitiesFile: string): string => join(dirname(identitiesFile), 'jwt.json');
 
-const FIX = 'restore it from git history, or run `npm run keys -- jwt sync` to write it from the store';
+const FIX = 'restore it from git history, or run `npm run keys -- sync` to write it from the store';
 
 const isStringMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

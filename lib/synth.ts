@@ -4,6 +4,7 @@ import { App } from 'cdktf';
 import type { Fleet } from '../config/types';
 import { validateFleet } from '../config/validate';
 import type { IdentityKeys } from './nats/accounts';
+import type { JwtBundle } from './nats/jwt-bundle';
 import type { SecretRevisions } from './secrets/revisions';
 import { addFleetStacks } from '../stacks/fleet-app';
 
@@ -36,13 +37,13 @@ const ANNOTATIONS = /^Encountered Annotations with level "ERROR":/;
  * synthesizes nothing, and stale stacks from an earlier synth are removed, so
  * no later `cdktf deploy` can pick up output the fleet no longer describes.
  */
-export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: string, revisions?: SecretRevisions): App {
-  const problems = validateFleet(fleet, identities);
+export function synthFleet(fleet: Fleet, identities: IdentityKeys, outdir: string, revisions?: SecretRevisions, jwts?: JwtBundle): App {
+  const problems = validateFleet(fleet, identities, jwts);
   if (problems.length > 0) {
     removeStacks(outdir);
     throw new FleetValidationError(problems);
   }
-  return synthApp(outdir, (app) => addFleetStacks(app, fleet, identities, revisions));
+  return synthApp(outdir, (app) => addFleetStacks(app, fleet, identities, revisions, jwts));
 }
 
 /** Synthesizes the stacks `add` puts in a new app; a guardrail violation writes nothing and throws GuardrailViolation. */

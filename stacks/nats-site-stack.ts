@@ -13,6 +13,9 @@ import { PlanReader } from '../constructs/plan-reader';
 import { applyGuardrails } from '../guardrails/guardrails';
 import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
+import type { JwtBundle } from '../lib/nats/jwt-bundle';
+import { currentUserJwt, renderJwtAccounts } from '../lib/nats/jwt-bundle';
+import { authMode } from '../lib/defaults';
 import { agentNamespace } from '../lib/defaults';
 import { agentReadSettings } from '../lib/kv/agent-read';
 import type { SiteRevisions } from '../lib/secrets/revisions';
@@ -29,6 +32,11 @@ export interface NatsSiteStackProps {
    * @default revision 1 of every Secret
    */
   readonly revisions?: SiteRevisions;
+  /**
+   * JWT mode's tokens (config/jwt.json), checked against the fleet by validation.
+   * @default none: required when fleet.auth.mode is 'jwt'
+   */
+  readonly jwts?: JwtBundle;
 }
 
 export { siteStackName } from '../lib/stack-names';
@@ -38,6 +46,13 @@ export { siteStackName } from '../lib/stack-names';
  * levels below it, in cdktf.out/stacks/<stack>.
  */
 const fromStackDir = (path: string): string => (path.startsWith('/') || path.startsWith('~') ? path : `../../../${path}`);
+
+/** The accounts include of the fleet's auth mode: users and permissions (nkeys), or the operator and a preloaded resolver (JWT). */
+function siteAccounts(fleet: Fleet, identities: IdentityKeys, jwts: JwtBundle | undefined) {
+  if (authMode(fleet) === 'nkeys') return renderAccounts(fleet, identities);
+  if (!jwts) throw new Error("fleet.auth.mode is 'jwt' but no JWTs were given (config/jwt.json); run `npm run keys -- sync`");
+  return renderJwtAccounts(jwts);
+}
 
 /**
  * One site, deployable on its own: everything it shares with the other
@@ -55,7 +70,9 @@ export class NatsSiteStack extends TerraformStack {
     new HelmProvider(this, 'helm', { kubernetes: kube });
 
     const secrets = siteVariables(this);
-    const accounts = renderAccounts(fleet, props.identities);
+    const accounts = siteAccounts(fleet, props.identities, props.jwts);
+    // JWT mode: each in-cluster identity also gets its user JWT (public), beside its seed.
+    const userJwt = (identity: string) => (authMode(fleet) === 'jwt' ? currentUserJwt(props.jwts!, props.identities, identity) : undefined);
     const revisions = props.revisions ?? firstRevisions([site.name])[site.name];
     const nats = new NatsSite(this, 'nats', { fleet, site, secrets, revisions, accountsChecksum: accounts.checksum });
     const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
@@ -68,13 +85,14 @@ export class NatsSiteStack extends TerraformStack {
       provisionerSeed: secrets.provisionerSeed,
       revisions,
       agentKvSettings: agentReadSettings(fleet, site.name),
+      agentJwt: userJwt('agent'),
     });
     nats.dependOn(account.accountsSecret);
-    new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release] });
+    new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release], userJwt: userJwt('provisioner') });
     // The origin lives in the home site: only its stack snapshots it (and a promotion moves it with the fleet's homeSite).
     if (site.name === fleet.account.kv.homeSite) {
       const snapshotRevisions = { seed: revisions['harmony-kv-snapshot-nkey'], restic: revisions['harmony-kv-snapshot-restic'] };
-      new KvSnapshots(this, 'kv-snapshots', { fleet, site, namespace: nats.namespace, secrets: kvSnapshotVariables(this), revisions: snapshotRevisions, dependsOn: [nats.release] });
+      new KvSnapshots(this, 'kv-snapshots', { fleet, site, namespace: nats.namespace, secrets: kvSnapshotVariables(this), revisions: snapshotRevisions, dependsOn: [nats.release], userJwt: userJwt('kv-snapshot') });
     }
 
     new PlanReader(this, 'plan-reader', { namespace: nats.namespace, agentNamespace: account.agentSecret.metadata.namespace, agentSecret: AGENT_SECRET });

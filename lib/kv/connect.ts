@@ -1,17 +1,27 @@
-import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
+import { connect, jwtAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefix } from '../nats/permissions';
 
+/** What a client of the account holds: its seed, and in JWT mode its user JWT. */
+export interface UserCredential {
+  readonly seed: string;
+  /** The user JWT (fleet.auth.mode 'jwt'); without it the seed authenticates as a bare nkey. */
+  readonly jwt?: string;
+}
+
 /**
  * Connects as one identity of the HARMONY account: the server sends a
- * nonce, the seed signs it. Replies come to the identity's own inbox
- * prefix, the only inbox its permissions let it subscribe to.
+ * nonce, the seed signs it (in JWT mode beside the user JWT, which carries
+ * the permissions). Replies come to the identity's own inbox prefix, the
+ * only inbox its permissions let it subscribe to.
  */
-export function connectAs(identity: string, servers: readonly string[], seed: string, name: string = `harmony-${identity}`): Promise<NatsConnection> {
+export function connectAs(identity: string, servers: readonly string[], credential: string | UserCredential, name: string = `harmony-${identity}`): Promise<NatsConnection> {
+  const { seed, jwt } = typeof credential === 'string' ? { seed: credential, jwt: undefined } : credential;
+  const seedBytes = new TextEncoder().encode(seed);
   return connect({
     servers: [...servers],
     name,
-    authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
+    authenticator: jwt ? jwtAuthenticator(jwt, seedBytes) : nkeyAuthenticator(seedBytes),
     inboxPrefix: inboxPrefix(identity),
     timeout: 5000,
     maxReconnectAttempts: 10,

@@ -7,12 +7,16 @@ import { gatewayHosts, siteNodes } from '../defaults';
 import { issueCertificate } from '../pki';
 import type { IdentityKeys } from '../nats/accounts';
 import { renderAccounts } from '../nats/accounts';
+import type { JwtBundle } from '../nats/jwt-bundle';
+import { mintJwts, renderJwtAccounts } from '../nats/jwt-bundle';
+import { authMode } from '../defaults';
+import type { UserCredential } from '../kv/connect';
 import { gatewayRemotes } from '../nats/gateways';
 import { ENV, ROUTE_USER, routeUrlEnv, serverName } from '../nats/names';
 import { credentialUrl, gatewayUrlVars, siteServerConfig } from '../nats/site-config';
 import { renderLocalConf } from '../nats/local-conf';
 import type { SecretMaterial } from '../secrets/material';
-import { publicKeys } from '../secrets/material';
+import { currentKey, publicKeys } from '../secrets/material';
 import type { LoopbackBlock } from './loopback';
 import { LOCAL_PORTS, claimLoopbackBlock } from './loopback';
 import { serverState, superclusterFormed, waitFor } from './readiness';
@@ -48,6 +52,12 @@ export interface SuperclusterOptions {
   readonly dir?: string;
   /** Progress lines. @default silent */
   readonly log?: (line: string) => void;
+  /**
+   * JWT mode (fleet.auth.mode 'jwt'): the tokens the servers load and the
+   * clients present.
+   * @default minted now from `material.jwt`
+   */
+  readonly jwts?: JwtBundle;
 }
 
 /**
@@ -80,6 +90,11 @@ function withLoopbackCertificates(material: SecretMaterial, fleet: Fleet, hostsO
   };
 }
 
+function jwtSeeds(material: SecretMaterial) {
+  if (!material.jwt) throw new Error('the fleet is in JWT mode (fleet.auth.mode) but the secret material has no JWT keys; run `npm run keys -- sync` to mint them');
+  return material.jwt;
+}
+
 /** Every supercluster of this process not yet closed: what a signal handler must stop (closeAllClusters). */
 const live = new Set<LocalSupercluster>();
 
@@ -99,6 +114,7 @@ export class LocalSupercluster {
   private readonly processes = new Map<string, ChildProcess>();
   private readonly stopping = new Set<string>();
   private readonly log: (line: string) => void;
+  private currentJwts: JwtBundle | undefined;
 
   private constructor(
     readonly fleet: Fleet,
@@ -108,8 +124,10 @@ export class LocalSupercluster {
     servers: LocalServer[],
     private readonly block: LoopbackBlock,
     log?: (line: string) => void,
+    jwts?: JwtBundle,
   ) {
     this.servers = servers;
+    this.currentJwts = jwts;
     this.log = log ?? (() => undefined);
   }
 
@@ -142,7 +160,8 @@ export class LocalSupercluster {
         }),
       );
       const material = withLoopbackCertificates(options.material, fleet, (site) => servers.filter((s) => s.site === site).map((s) => s.host));
-      const cluster = new LocalSupercluster(fleet, material, dir, options.dir === undefined, servers, block, options.log);
+      const jwts = authMode(fleet) === 'jwt' ? (options.jwts ?? mintJwts(fleet, publicKeys(material), jwtSeeds(material), Math.floor(Date.now() / 1000))) : undefined;
+      const cluster = new LocalSupercluster(fleet, material, dir, options.dir === undefined, servers, block, options.log, jwts);
       // From here on, closeAllClusters() cleans it up, whatever happens next.
       live.add(cluster);
       options.log?.(`working directory ${dir}`);
@@ -188,8 +207,27 @@ export class LocalSupercluster {
     };
   }
 
+  /** JWT mode's tokens as the servers have them now. @throws in nkeys mode */
+  get jwts(): JwtBundle {
+    if (!this.currentJwts) throw new Error('the fleet is in nkeys mode (fleet.auth): there are no JWTs');
+    return this.currentJwts;
+  }
+
+  /** What `identity`'s current key connects with: its seed, and in JWT mode its user JWT. */
+  credentials(identity: string): UserCredential {
+    const key = currentKey(this.material, identity);
+    if (!this.currentJwts) return { seed: key.seed };
+    const keys = publicKeys(this.material)[identity] ?? [];
+    return { seed: key.seed, jwt: this.currentJwts.users[identity]?.[keys.indexOf(key.publicKey)] };
+  }
+
+  /** The accounts include for the fleet's auth mode. */
+  private accountsText(keys: IdentityKeys): string {
+    return this.currentJwts ? renderJwtAccounts(this.currentJwts).text : renderAccounts(this.fleet, keys).text;
+  }
+
   private writeFiles(): void {
-    const accounts = renderAccounts(this.fleet, publicKeys(this.material)).text;
+    const accounts = this.accountsText(publicKeys(this.material));
     for (const site of this.fleet.sites) {
       const tlsDir = join(this.dir, site.name, 'tls');
       mkdirSync(tlsDir, { recursive: true });
@@ -250,7 +288,19 @@ export class LocalSupercluster {
    */
   reloadAccounts(keys: IdentityKeys): void {
     // Servers need only public keys; passwords and certificates do not change with a rotation.
-    const accounts = renderAccounts(this.fleet, keys).text;
+    this.writeAccountsAndReload(renderAccounts(this.fleet, keys).text);
+  }
+
+  /**
+   * JWT mode: loads new tokens (a revocation, a signing-key change, new
+   * limits) into every running server's MEMORY resolver by a reload.
+   */
+  reloadJwts(jwts: JwtBundle): void {
+    this.currentJwts = jwts;
+    this.writeAccountsAndReload(renderJwtAccounts(jwts).text);
+  }
+
+  private writeAccountsAndReload(accounts: string): void {
     for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), accounts);
     for (const child of this.processes.values()) child.kill('SIGHUP');
   }

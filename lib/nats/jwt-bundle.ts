@@ -16,7 +16,7 @@ import { accountClaim, operatorClaim, userClaim } from './jwt-claims';
  * JWT mode (fleet.auth.mode 'jwt'): the servers trust an operator, not a
  * list of users. What they load is public (the operator's and the accounts'
  * JWTs); what a client presents is its user JWT plus a signature by its
- * seed. Every JWT is minted by `npm run keys -- jwt ...` from seeds in the
+ * seed. Every JWT is minted by the keys CLI (lib/secrets/jwt-commands.ts) from seeds in the
  * age store and committed in config/jwt.json, so synth reads tokens, signs
  * nothing and stays deterministic.
  */
@@ -62,7 +62,7 @@ function expectedAccounts(fleet: Fleet, seeds: JwtSeeds): { readonly name: strin
 }
 
 function missing(what: string): never {
-  throw new Error(`the age store has no JWT seeds for the ${what}; run \`npm run keys -- jwt init\` (or \`jwt sync\` after adding an account)`);
+  throw new Error(`the age store has no JWT seeds for the ${what}; run \`npm run keys -- sync\` to mint them`);
 }
 
 /** Same subject and same `nats` claim: re-signing it would change only the issue time. */
@@ -115,6 +115,17 @@ export function mintJwts(fleet: Fleet, keys: IdentityKeys, seeds: JwtSeeds, iat:
     });
   }
   return { operator, accounts, users };
+}
+
+/**
+ * The user JWT of `identity`'s newest key, the one its clients hold (the
+ * site stacks deliver it beside the newest seed).
+ */
+export function currentUserJwt(jwts: JwtBundle, keys: IdentityKeys, identity: string): string {
+  const index = (keys[identity]?.length ?? 0) - 1;
+  const token = jwts.users[identity]?.[index];
+  if (index < 0 || !token) throw new Error(`config/jwt.json has no user JWT for ${identity}'s newest key; run \`npm run keys -- sync\``);
+  return token;
 }
 
 /** A claim decoded for the checks, or the reason it cannot be. */
@@ -187,7 +198,7 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
 }
 
 /** Where every problem of checkJwts points an operator. */
-export const JWT_FIX = 'run `npm run keys -- jwt sync` to re-sign what changed, commit config/jwt.json, and give the re-issued credentials to their holders';
+export const JWT_FIX = 'run `npm run keys -- sync` to re-sign what changed, commit config/jwt.json, and give the re-issued credentials to their holders';
 
 /**
  * The accounts include of JWT mode: the operator, the system account and a

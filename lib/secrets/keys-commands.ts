@@ -6,11 +6,14 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Fleet, SiteSpec } from '../../config/types';
+import { accountName } from '../defaults';
 import { IDENTITIES_FILE, readIdentities } from '../identities';
+import { jwtFileBeside } from '../jwt-file';
 import { siteCertificateSans } from '../nats/certificates';
 import type { SubjectAltNames } from '../pki';
 import { issueCertificate } from '../pki';
 import { IDENTITY_ENV, decrypt, encrypt, readRecipients } from './age';
+import { jwtMode, mintJwtFile, printCreds, retireSigningKey, revokeKey, rotateSigningKey, syncJwtSeeds } from './jwt-commands';
 import type { SecretMaterial } from './material';
 import { currentKey, identityNames, mintMaterial, newIdentityKey, newKvSnapshotSecrets, newSite, publicKeys } from './material';
 import { nextRevisions, revisionsBeside, readRevisionsIfAny, writeRevisions } from './revisions';
@@ -50,6 +53,11 @@ export interface KeysContext {
    * @default none
    */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The clock in seconds (JWT mode: issue times of new JWTs, revocation times).
+   * @default the system clock
+   */
+  readonly now?: () => number;
 }
 
 /** A bad command line: exit status 2. */
@@ -90,19 +98,29 @@ function saveRevisions(ctx: KeysContext, before: SecretMaterial | undefined, aft
 /**
  * Encrypts, checks the operator can still decrypt, then writes the store,
  * config/identities.json and the Secrets' revisions (`before` is the store
- * as it was: undefined for a new one).
+ * as it was: undefined for a new one). In JWT mode also config/jwt.json,
+ * minted first, and reports each token signed anew.
  */
-function save(ctx: KeysContext, material: SecretMaterial, before: SecretMaterial | undefined): void {
+export function save(ctx: KeysContext, material: SecretMaterial, before: SecretMaterial | undefined): void {
+  const jwt = jwtMode(ctx) ? mintJwtFile(ctx, material) : undefined;
   const ciphertext = encryptStore(material, ctx.recipientsFile);
   assertCanDecrypt(ctx, ciphertext);
   writeCiphertext(ciphertext, ctx.storeFile);
   syncPublicKeys(material, ctx.identitiesFile);
   saveRevisions(ctx, before, material);
+  jwt?.write();
   ctx.warn(
     `wrote ${displayPath(ctx.storeFile)} (encrypted to ${readRecipients(ctx.recipientsFile).length} recipient(s)), ` +
-      `${displayPath(ctx.identitiesFile)} and ${displayPath(revisionsFileOf(ctx))}`,
+      `${displayPath(ctx.identitiesFile)}${jwt ? `, ${displayPath(jwt.file)}` : ''} and ${displayPath(revisionsFileOf(ctx))}`,
   );
+  for (const line of jwt?.changes ?? []) ctx.out(line);
 }
+
+/** What to commit after the store changed. */
+const committed = (ctx: KeysContext): string =>
+  jwtMode(ctx)
+    ? `${displayPath(ctx.storeFile)}, ${displayPath(ctx.identitiesFile)} and ${displayPath(jwtFileBeside(ctx.identitiesFile))}`
+    : `${displayPath(ctx.storeFile)} and ${displayPath(ctx.identitiesFile)}`;
 
 function knownIdentity(material: SecretMaterial, identity: string): readonly { readonly publicKey: string }[] {
   const keys = material.identities[identity];
@@ -129,6 +147,7 @@ export function initStore(ctx: KeysContext): SecretMaterial {
   }
   // Check recipients and identity before minting: RSA key generation takes a while.
   assertCanDecrypt(ctx, encrypt('{}', ctx.recipientsFile));
+  // In JWT mode this includes the operator and account keys.
   const material = mintMaterial(ctx.fleet, sansOf(ctx));
   save(ctx, material, undefined);
   if (!ctx.identityFile) ctx.warn(`note: no identity given (--identity or ${IDENTITY_ENV}), so it was not checked that you can decrypt the new store`);
@@ -136,7 +155,7 @@ export function initStore(ctx: KeysContext): SecretMaterial {
   ctx.out(`sites: ${Object.keys(material.sites).sort().join(', ')} (route password and certificate each), one gateway password`);
   ctx.out('identities (public keys):');
   printPublicKeys(ctx, publicKeys(material));
-  ctx.out(`commit ${displayPath(ctx.storeFile)} and ${displayPath(ctx.identitiesFile)}`);
+  ctx.out(`commit ${committed(ctx)}`);
   return material;
 }
 
@@ -201,22 +220,30 @@ export function syncStore(ctx: KeysContext): SecretMaterial {
     identities[name] = material.identities[name] ?? [newIdentityKey()];
     if (!material.identities[name]) changes.push(`identity ${name}: new key ${identities[name][0].publicKey}`);
   }
-  for (const name of Object.keys(material.identities).filter((n) => !wanted.includes(n))) {
-    changes.push(`identity ${name}: removed (no longer in the fleet)`);
-  }
+  const removed = Object.keys(material.identities).filter((n) => !wanted.includes(n));
+  for (const name of removed) changes.push(`identity ${name}: removed (no longer in the fleet)`);
   const kvSnapshots = material.kvSnapshots ?? newKvSnapshotSecrets();
   if (!material.kvSnapshots) changes.push('kv snapshots: new restic repository password (set its credentials with `npm run keys -- kv-snapshot-env`)');
-  const updated: SecretMaterial = { ...material, sites, identities, kvSnapshots };
+  const jwt = jwtMode(ctx) ? syncJwtSeeds(ctx, material, removed, changes) : material.jwt;
+  const updated: SecretMaterial = { ...material, sites, identities, kvSnapshots, ...(jwt ? { jwt } : {}) };
   if (changes.length === 0) {
-    // The store stays byte-identical (age output is randomised); only the public keys are re-derived.
+    // The store stays byte-identical (age output is randomised); only the public keys are re-derived,
+    // and in JWT mode the tokens (a service's permissions may have changed: its JWT is re-signed).
+    const tokens = jwtMode(ctx) ? mintJwtFile(ctx, material) : undefined;
     syncPublicKeys(material, ctx.identitiesFile);
     saveRevisions(ctx, material, material);
-    ctx.out(`${displayPath(ctx.storeFile)} is up to date with the fleet`);
+    tokens?.write();
+    for (const line of tokens?.changes ?? []) ctx.out(line);
+    ctx.out(
+      tokens?.changes.length
+        ? `${displayPath(ctx.storeFile)} is up to date with the fleet; commit ${displayPath(tokens.file)}, deploy, and give re-signed creds to their holders (\`npm run keys -- creds <identity>\`)`
+        : `${displayPath(ctx.storeFile)} is up to date with the fleet`,
+    );
     return material;
   }
   save(ctx, updated, material);
   for (const change of changes) ctx.out(change);
-  ctx.out(`commit ${displayPath(ctx.storeFile)} and ${displayPath(ctx.identitiesFile)}, then deploy`);
+  ctx.out(`commit ${committed(ctx)}, then deploy`);
   return updated;
 }
 
@@ -233,10 +260,11 @@ export function rotateKey(ctx: KeysContext, identity: string): SecretMaterial {
   ctx.out(`${identity}: added ${key.publicKey}; the old key ${keys[0].publicKey} stays valid`);
   ctx.out('next (ADR-0017):');
   ctx.out('  1. commit and deploy: every server accepts both keys');
+  const handOut = jwtMode(ctx) ? 'creds' : 'seed';
   ctx.out(
     DEPLOYED_SEEDS.has(identity)
-      ? `  2. that deploy also gives ${identity} its new seed; check every instance reconnected with it`
-      : `  2. give ${identity} its new seed (\`npm run keys -- seed ${identity}\`) through its secret store and restart it`,
+      ? `  2. that deploy also gives ${identity} its new ${handOut}; check every instance reconnected with it`
+      : `  2. give ${identity} its new ${handOut} (\`npm run keys -- ${handOut} ${identity}\`) through its secret store and restart it`,
   );
   ctx.out(`  3. once no client uses the old key: \`npm run keys -- retire ${identity}\`, commit and deploy`);
   return updated;
@@ -247,9 +275,14 @@ export function retireKey(ctx: KeysContext, identity: string): SecretMaterial {
   const material = readStore(ctx.identityFile, ctx.storeFile);
   const keys = knownIdentity(material, identity);
   if (keys.length < 2) throw new Error(`"${identity}" has only one key, nothing to retire; start a rotation with \`rotate ${identity}\``);
-  const updated: SecretMaterial = { ...material, identities: { ...material.identities, [identity]: material.identities[identity].slice(1) } };
+  const updated: SecretMaterial = {
+    ...material,
+    identities: { ...material.identities, [identity]: material.identities[identity].slice(1) },
+    ...(jwtMode(ctx) ? { jwt: revokeKey(ctx, material, keys[0].publicKey) } : {}),
+  };
   save(ctx, updated, material);
   ctx.out(`${identity}: retired ${keys[0].publicKey}; ${keys[1].publicKey} is its only key`);
+  if (jwtMode(ctx)) ctx.out(`${identity}: revoked ${keys[0].publicKey} in account ${accountName(ctx.fleet)}; a client presenting its JWT is refused once this is deployed`);
   ctx.warn(`clients still using the old seed of ${identity} are refused once this is deployed`);
   return updated;
 }
@@ -360,6 +393,11 @@ commands:
   kv-snapshot-env <NAME,...>  store restic's backend variables (read from your environment) for the KV snapshots
   host-key             mint the mgmt host's SSH host key (age-encrypted) and set it as agenix recipient
 
+JWT mode (fleet.auth.mode 'jwt'; every command above that saves the store also re-signs config/jwt.json):
+  creds <identity>        print the creds file (user JWT and SECRET seed) of one identity
+  jwt-rotate-signing-key  add a second signing key to the account and re-sign every user JWT with it
+  jwt-retire-signing-key  remove the account's oldest signing key (JWTs it signed stop working)
+
 options:
   --identity <file>    your age identity (default: $${IDENTITY_ENV})
   --store <path>       the encrypted store (default: secrets/nats.age)
@@ -385,6 +423,9 @@ const COMMANDS: Record<string, { readonly arg?: string; readonly run: (ctx: Keys
   reencrypt: { run: (ctx) => reencryptStore(ctx) },
   'kv-snapshot-env': { arg: 'NAME,...', run: (ctx, names) => setKvSnapshotEnv(ctx, names) },
   'host-key': { run: (ctx) => mintHostKey(ctx) },
+  creds: { arg: 'identity', run: (ctx, id) => printCreds(ctx, id) },
+  'jwt-rotate-signing-key': { run: (ctx) => rotateSigningKey(ctx) },
+  'jwt-retire-signing-key': { run: (ctx) => retireSigningKey(ctx) },
 };
 
 /** The command to run, or undefined for `--help`. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createAccount, createOperator, createUser } from 'nkeys.js';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../nats/accounts';
-import { accountName } from '../defaults';
+import { accountName, authMode } from '../defaults';
 import type { JwtSeeds } from '../nats/jwt-bundle';
 import type { IdentityKeys } from '../nats/accounts';
 import type { KeyPairPem, SubjectAltNames } from '../pki';
@@ -37,7 +37,7 @@ export interface SecretMaterial {
   readonly kvSnapshots?: KvSnapshotSecrets;
   /**
    * JWT mode's operator and account keys (fleet.auth.mode 'jwt'), minted by
-   * `npm run keys -- jwt init`. Absent in nkeys mode.
+   * `npm run keys -- init` or `sync`. Absent in nkeys mode.
    */
   readonly jwt?: JwtSeeds;
 }
@@ -94,6 +94,7 @@ export function mintMaterial(fleet: Fleet, sansFor: (site: SiteSpec) => SubjectA
     sites: Object.fromEntries(fleet.sites.map((site) => [site.name, newSite(ca, site, sansFor(site))])),
     identities: Object.fromEntries(identityNames(fleet).map((name) => [name, [newIdentityKey()]])),
     kvSnapshots: newKvSnapshotSecrets(),
+    ...(authMode(fleet) === 'jwt' ? { jwt: newJwtSeeds(fleet) } : {}),
   };
 }
 

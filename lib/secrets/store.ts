@@ -64,6 +64,38 @@ function identityKeyProblem(v: unknown, where: string): string | undefined {
   return undefined;
 }
 
+const SIGNER_SEED = { O: /^SO[A-Z2-7]{56}$/, A: /^SA[A-Z2-7]{56}$/ } as const;
+
+/** What is wrong with an operator's or account's seed and signing keys (JWT mode), or undefined. */
+function signerProblem(v: unknown, where: string, kind: 'O' | 'A'): string | undefined {
+  const what = kind === 'O' ? 'operator' : 'account';
+  if (!isObject(v) || !Array.isArray(v.signingKeys) || v.signingKeys.length === 0) return `${where} needs a seed and at least one signing key`;
+  for (const [field, seed] of [['seed', v.seed], ...v.signingKeys.map((k, i) => [`signingKeys[${i}]`, k])] as [string, unknown][]) {
+    if (typeof seed !== 'string' || !SIGNER_SEED[kind].test(seed)) return `${where}.${field} is not an nkey ${what} seed`;
+    try {
+      fromSeed(new TextEncoder().encode(seed));
+    } catch {
+      return `${where}.${field} is not a valid nkey seed`;
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with JWT mode's seeds (SecretMaterial.jwt), or undefined. */
+function jwtSeedsProblem(v: unknown): string | undefined {
+  if (!isObject(v) || !isObject(v.accounts) || !isObject(v.revocations)) return 'jwt must be an object { operator, accounts, revocations }';
+  const operator = signerProblem(v.operator, 'jwt.operator', 'O');
+  if (operator) return operator;
+  for (const [name, account] of Object.entries(v.accounts)) {
+    const problem = signerProblem(account, `jwt.accounts["${name}"]`, 'A');
+    if (problem) return problem;
+  }
+  for (const [key, at] of Object.entries(v.revocations)) {
+    if (!NKEY_USER.test(key) || !Number.isInteger(at)) return 'jwt.revocations must map user public keys to a time in unix seconds';
+  }
+  return undefined;
+}
+
 /** The first thing that makes `v` not a `SecretMaterial`, or undefined. Messages name fields, never values. */
 export function storeProblem(v: unknown): string | undefined {
   if (!isObject(v)) return 'expected a JSON object';
@@ -85,6 +117,10 @@ export function storeProblem(v: unknown): string | undefined {
       if (!ENV_NAME.test(name)) return `kvSnapshots.env has "${name}", not an environment variable name`;
       if (typeof value !== 'string') return `kvSnapshots.env["${name}"] must be a string`;
     }
+  }
+  if (v.jwt !== undefined) {
+    const jwt = jwtSeedsProblem(v.jwt);
+    if (jwt) return jwt;
   }
   if (!isObject(v.identities)) return 'identities must be an object of identity name to keys';
   for (const [name, keys] of Object.entries(v.identities)) {
@@ -114,7 +150,7 @@ export function readStore(identityFile: string | undefined, path: string = STORE
   return parsed as SecretMaterial;
 }
 
-/** Sites and identities in name order, so a decrypted store diffs cleanly. */
+/** Sites, identities and JWT accounts in name order, so a decrypted store diffs cleanly. */
 function canonical(material: SecretMaterial): SecretMaterial {
   const sorted = <T>(o: { readonly [k: string]: T }) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
   return {
@@ -124,6 +160,7 @@ function canonical(material: SecretMaterial): SecretMaterial {
     sites: sorted(material.sites),
     identities: sorted(material.identities),
     ...(material.kvSnapshots ? { kvSnapshots: { resticPassword: material.kvSnapshots.resticPassword, env: sorted(material.kvSnapshots.env) } } : {}),
+    ...(material.jwt ? { jwt: { operator: material.jwt.operator, accounts: sorted(material.jwt.accounts), revocations: sorted(material.jwt.revocations) } } : {}),
   };
 }
 

@@ -14,6 +14,9 @@ export const e2eFleet: Fleet = {
   account: { ...exampleFleet.account, services: [{ name: 'e2e-probe', publish: ['e2e.>'], subscribe: ['e2e.>'] }] },
 };
 
+/** The same fleet in JWT mode (fleet.auth): the servers trust an operator, clients present user JWTs. */
+export const jwtE2eFleet: Fleet = { ...e2eFleet, auth: { mode: 'jwt' } };
+
 /** Material for a test run: minted now, valid for loopback, never written to the repo. */
 export const testMaterial = (fleet: Fleet = e2eFleet): SecretMaterial => mintMaterial(fleet, () => LOCAL_SANS);
 

@@ -85,6 +85,9 @@ describe('keys commands', () => {
       expect(Object.keys(material.sites).sort()).toEqual(['site-1', 'site-2', 'site-3']);
       expect(readStore(me.file, h.storeFile)).toEqual(material);
       expect(identitiesOf(h)).toEqual(publicKeys(material));
+      // nkeys mode (the default): no JWT seeds, no config/jwt.json.
+      expect(material.jwt).toBeUndefined();
+      expect(existsSync(join(h.dir, 'jwt.json'))).toBe(false);
       const printed = [...h.stdout, ...h.stderr].join('\n');
       expect(printed).toContain(material.identities.agent[0].publicKey);
       expect(printed).not.toMatch(SEED);
@@ -219,6 +222,8 @@ describe('keys commands', () => {
       expect(currentKey(readStore(me.file, h.storeFile), 'agent').publicKey).toBe(keys[1]);
       expect(identitiesOf(h).provisioner).toEqual(JSON.parse(readFileSync(join(pristine, 'identities.json'), 'utf8')).provisioner);
       expect(h.stdout.join('\n')).toMatch(/retire agent/);
+      expect(h.stdout.join('\n')).toMatch(/that deploy also gives agent its new seed; check every instance reconnected with it/);
+      expect(existsSync(join(h.dir, 'jwt.json'))).toBe(false);
     });
 
     test('rotate refuses a third key', () => {

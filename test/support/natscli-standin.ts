@@ -8,6 +8,7 @@ import { join } from 'node:path';
  * read from its source (`cli/pub_command.go`, `nats/main.go`, fisk):
  *
  * - global flags `--no-context`, `--server URL[,URL]`, `--nkey SEEDFILE`,
+ *   `--creds FILE` (a creds file: user JWT and seed, JWT mode),
  *   `--timeout DURATION` (a unit is required: `10s`; a bare number is
  *   refused), `--inbox-prefix PREFIX`;
  * - a request that times out: exit 0, nothing on stdout or stderr;
@@ -20,7 +21,7 @@ import { join } from 'node:path';
  * outcomes, each of which a real server produces in the e2e tests.
  */
 const SOURCE = (transport: string) => `#!/usr/bin/env node
-const { connect, nkeyAuthenticator } = require(${JSON.stringify(transport)});
+const { connect, credsAuthenticator, nkeyAuthenticator } = require(${JSON.stringify(transport)});
 const fail = (message) => { process.stderr.write('nats: error: ' + message + '\\n'); process.exit(1); };
 const args = process.argv.slice(2);
 const flags = {};
@@ -42,10 +43,13 @@ if (command !== 'request' || !subject) fail('stand-in: only "request SUBJECT [BO
 (async () => {
   let nc;
   try {
-    const seed = flags['--nkey'] ? require('node:fs').readFileSync(flags['--nkey'], 'utf8').trim() : undefined;
+    const read = (file) => require('node:fs').readFileSync(file, 'utf8');
+    const authenticator = flags['--creds']
+      ? credsAuthenticator(new TextEncoder().encode(read(flags['--creds'])))
+      : flags['--nkey'] ? nkeyAuthenticator(new TextEncoder().encode(read(flags['--nkey']).trim())) : undefined;
     nc = await connect({
       servers: (flags['--server'] ?? 'nats://localhost:4222').split(','),
-      authenticator: seed ? nkeyAuthenticator(new TextEncoder().encode(seed)) : undefined,
+      authenticator,
       inboxPrefix: flags['--inbox-prefix'],
       timeout: 5000,
       maxReconnectAttempts: 0,
