@@ -5,7 +5,7 @@ import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
 import { bucketStreamNames, originCandidates, originStreamName } from './kv-placement';
 import type { Permissions } from './permissions';
-import { agentPermissions, inboxSubject, kvAdminPermissions, kvSnapshotPermissions, monitorPermissions, provisionerPermissions } from './permissions';
+import { agentPermissions, allowOnly, inboxSubject, kvAdminPermissions, kvSnapshotPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
 
 export const SYSTEM_ACCOUNT = 'SYS';
@@ -47,7 +47,7 @@ export function accountsDoc(fleet: Fleet, keys: IdentityKeys): ConfDoc {
   const users = [...identityPermissions(fleet)].flatMap(([identity, perms]) =>
     (keys[identity] ?? []).map((nkey) => ({
       nkey,
-      permissions: { publish: { allow: perms.publish }, subscribe: { allow: perms.subscribe } },
+      permissions: { publish: allowOnly(perms.publish), subscribe: allowOnly(perms.subscribe) },
     })),
   );
   return {

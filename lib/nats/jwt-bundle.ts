@@ -11,6 +11,7 @@ import { formatConfFragment } from './conf-format';
 import type { ClaimsData, NatsClaim } from './jwt';
 import { JwtError, decodeJwt, encodeJwt } from './jwt';
 import { accountClaim, operatorClaim, userClaim } from './jwt-claims';
+import { allowOnly } from './permissions';
 
 /*
  * JWT mode (fleet.auth.mode 'jwt'): the servers trust an operator, not a
@@ -187,9 +188,8 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
       if (!signing.includes(c.iss)) problems.push(`${what}: signed by ${c.iss}, not by a signing key of account ${app}`);
       if (c.nats.issuer_account !== appClaim.sub) problems.push(`${what}: issued for account ${String(c.nats.issuer_account)}, not ${app}`);
       if (userKey in revoked && revoked[userKey] >= c.iat) problems.push(`${what}: revoked in account ${app}, yet config/identities.json still lists it`);
-      const pubAllow = JSON.stringify((c.nats.pub as { allow?: string[] } | undefined)?.allow ?? []);
-      const subAllow = JSON.stringify((c.nats.sub as { allow?: string[] } | undefined)?.allow ?? []);
-      if (pubAllow !== JSON.stringify(permissions.publish) || subAllow !== JSON.stringify(permissions.subscribe)) {
+      // The whole pub and sub objects: `pub: {}` (no allow, no deny) is no restriction at all to the server.
+      if (JSON.stringify(c.nats.pub) !== JSON.stringify(allowOnly(permissions.publish)) || JSON.stringify(c.nats.sub) !== JSON.stringify(allowOnly(permissions.subscribe))) {
         problems.push(`${what}: its permissions are not the ones the fleet gives ${identity}`);
       }
     });

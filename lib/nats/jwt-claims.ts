@@ -1,5 +1,6 @@
 import type { NatsClaim } from './jwt';
 import type { Permissions } from './permissions';
+import { allowOnly } from './permissions';
 
 /*
  * The `nats` part of each kind of JWT the fleet mints, field names and
@@ -62,12 +63,13 @@ export function accountClaim(opts: {
 
 /**
  * A user of `issuerAccount`, signed by one of its signing keys, with
- * exactly the allow lists of nkeys mode: everything else is denied.
+ * exactly the allow lists of nkeys mode: everything else is denied (an
+ * empty list as a deny of everything, see allowOnly).
  */
 export function userClaim(opts: { readonly permissions: Permissions; readonly issuerAccount: string }): NatsClaim {
   return {
-    pub: { allow: [...opts.permissions.publish] },
-    sub: { allow: [...opts.permissions.subscribe] },
+    pub: allowOnly(opts.permissions.publish),
+    sub: allowOnly(opts.permissions.subscribe),
     subs: NO_LIMIT,
     data: NO_LIMIT,
     payload: NO_LIMIT,

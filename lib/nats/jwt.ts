@@ -89,8 +89,8 @@ export function decodeJwt(token: string): ClaimsData {
     throw new JwtError('not a JWT: its header or claims are not JSON');
   }
   const h = header as { typ?: unknown; alg?: unknown };
-  if (h.typ !== HEADER.typ || h.alg !== HEADER.alg) throw new JwtError(`not a NATS v2 JWT: header ${JSON.stringify(header)}`);
-  if (typeof claims.iss !== 'string' || typeof claims.sub !== 'string' || typeof claims.nats !== 'object' || claims.nats === null) {
+  if (h?.typ !== HEADER.typ || h.alg !== HEADER.alg) throw new JwtError(`not a NATS v2 JWT: header ${JSON.stringify(header)}`);
+  if (typeof claims?.iss !== 'string' || typeof claims.sub !== 'string' || typeof claims.nats !== 'object' || claims.nats === null) {
     throw new JwtError('not a NATS JWT: iss, sub or nats missing');
   }
   let valid = false;

@@ -9,6 +9,16 @@ export interface Permissions {
 export const kvStream = (bucket: string): string => `KV_${bucket}`;
 
 /**
+ * One direction of a user's permissions as nats-server takes it. An empty
+ * allow list is no restriction at all to nats-server (it builds no allow
+ * sublist; measured on 2.15.1 in both modes: a service declared with
+ * `publish: []` could publish anywhere, the bucket's data included), so
+ * "nothing" is written as a deny of everything.
+ */
+export const allowOnly = (subjects: readonly string[]): { readonly allow: string[] } | { readonly deny: string[] } =>
+  subjects.length > 0 ? { allow: [...subjects] } : { deny: ['>'] };
+
+/**
  * Every identity's own reply subjects. A shared `_INBOX.>` would let any
  * identity subscribe to the replies of every other one (JetStream API
  * answers, KV values, watch deliveries); with a prefix per identity each

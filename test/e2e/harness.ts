@@ -8,10 +8,20 @@ import { exampleFleet } from '../fixtures/fleet';
 // Bounded waits inside the tests decide failures; this only caps a hung test.
 jest.setTimeout(60_000);
 
-/** The example fleet plus a probe service allowed to publish and subscribe on `e2e.>`. */
+/**
+ * The example fleet plus two services: a probe allowed to publish and
+ * subscribe on `e2e.>`, and a listener that may only subscribe there (an
+ * empty publish list, which must mean "nothing", not "anything").
+ */
 export const e2eFleet: Fleet = {
   ...exampleFleet,
-  account: { ...exampleFleet.account, services: [{ name: 'e2e-probe', publish: ['e2e.>'], subscribe: ['e2e.>'] }] },
+  account: {
+    ...exampleFleet.account,
+    services: [
+      { name: 'e2e-probe', publish: ['e2e.>'], subscribe: ['e2e.>'] },
+      { name: 'e2e-listener', publish: [], subscribe: ['e2e.>'] },
+    ],
+  },
 };
 
 /** The same fleet in JWT mode (fleet.auth): the servers trust an operator, clients present user JWTs. */

@@ -9,6 +9,7 @@ import { JsApiError, jsApi } from '../../../lib/kv/js-api';
 import { streamInfo } from '../../../lib/kv/promote';
 import { provisionBucket } from '../../../lib/kv/provision';
 import { snapshotStream } from '../../../lib/kv/snapshot';
+import { waitFor } from '../../../lib/local/readiness';
 import type { Fleet } from '../../../config/types';
 import { authMode } from '../../../lib/defaults';
 import { useSupercluster } from '../harness';
@@ -230,6 +231,26 @@ export function attackSuite(fleet: Fleet): void {
         await expect(probe.request('$KV.HARMONY.victim.a', 'x', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
         expect(await refused(probe, 'STREAM.INFO.KV_HARMONY')).toMatch(PUB_DENIED);
         expect(await subscribeRefused(probe, '$KV.HARMONY.>')).toMatch(/Permissions Violation for Subscription/);
+      });
+    });
+
+    describe("holding a subscribe-only service's seed (e2e-listener: publish [], subscribe e2e.>)", () => {
+      test('publishes nothing at all: not its own subjects, not the bucket, not the JetStream API; still receives what it may', async () => {
+        const listener = await as('e2e-listener');
+        const probe = await as('e2e-probe');
+        const got: string[] = [];
+        const sub = listener.subscribe('e2e.listen');
+        (async () => {
+          for await (const m of sub) got.push(decoder.decode(m.data));
+        })();
+        await listener.flush();
+        // An empty allow list is no restriction to nats-server: it must reach the server as a deny of everything.
+        await expect(listener.request('$KV.HARMONY.victim.a', 'x', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
+        expect(await refused(listener, 'STREAM.DELETE.KV_HARMONY')).toMatch(PUB_DENIED);
+        await expect(listener.request('e2e.listen', 'own subject', { timeout: 2000 })).rejects.toThrow(PUB_DENIED);
+        probe.publish('e2e.listen', 'from the probe');
+        await waitFor('the probe message', async () => got, (g) => g.length > 0, 5000);
+        expect(got).toEqual(['from the probe']);
       });
     });
 

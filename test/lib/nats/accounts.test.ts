@@ -112,6 +112,13 @@ describe('accounts', () => {
     expect(identityPermissions(fleet).get('billing')).toEqual({ publish: ['billing.>'], subscribe: ['orders.*', '_INBOX_billing.>'] });
   });
 
+  test('a service that may publish nothing is rendered with a deny of everything: an empty allow list would let it publish anywhere', () => {
+    const fleet = { ...exampleFleet, account: { ...exampleFleet.account, services: [{ name: 'listener', publish: [], subscribe: ['orders.*'] }] } };
+    const key = 'UBLISTENERXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
+    const users = usersOf({ ...exampleIdentities, listener: [key] }, fleet);
+    expect(users.find((u) => u.nkey === key)!.permissions).toEqual({ publish: { deny: ['>'] }, subscribe: { allow: ['orders.*', '_INBOX_listener.>'] } });
+  });
+
   test('no identity may subscribe to the shared _INBOX.> or to another identity\'s inbox', () => {
     for (const [identity, perms] of identityPermissions(exampleFleet)) {
       expect(perms.subscribe.filter((s) => s.startsWith('_INBOX'))).toEqual([`_INBOX_${identity}.>`]);

@@ -1,4 +1,4 @@
-import { agentPermissions, kvAdminPermissions, kvSnapshotPermissions, managementSubjectsReached, monitorPermissions, provisionerPermissions } from '../../../lib/nats/permissions';
+import { agentPermissions, allowOnly, kvAdminPermissions, kvSnapshotPermissions, managementSubjectsReached, monitorPermissions, provisionerPermissions } from '../../../lib/nats/permissions';
 import { subjectMatches } from '../../../lib/nats/subjects';
 
 const all = (p: { publish: readonly string[]; subscribe: readonly string[] }) => [...p.publish, ...p.subscribe];
@@ -141,4 +141,17 @@ describe('managementSubjectsReached', () => {
     ['$JS.API.META.>', ['$JS.API.META.LEADER.STEPDOWN']],
     ['$JS.API.STREAM.PEER.>', ['$JS.API.STREAM.PEER.REMOVE.OTHER']],
   ])('%s reaches exactly %j', (pattern, reached) => expect(managementSubjectsReached(pattern)).toEqual(reached));
+});
+
+describe('allowOnly', () => {
+  test('a list is an allow list, copied', () => {
+    const subjects = ['a.>', 'b.*'];
+    const rendered = allowOnly(subjects);
+    expect(rendered).toEqual({ allow: ['a.>', 'b.*'] });
+    expect((rendered as { allow: string[] }).allow).not.toBe(subjects);
+  });
+
+  test('nothing is a deny of everything, never an empty allow list (which nats-server reads as no restriction)', () => {
+    expect(allowOnly([])).toEqual({ deny: ['>'] });
+  });
 });

@@ -1,0 +1,73 @@
+import type { Fleet } from '../../config/types';
+import { validateFleet } from '../../config/validate';
+import { validateAuth } from '../../config/validate-auth';
+import type { JwtBundle } from '../../lib/nats/jwt-bundle';
+import { mintJwts } from '../../lib/nats/jwt-bundle';
+import { newJwtSeeds } from '../../lib/secrets/material';
+import { exampleFleet, exampleIdentities, withSite } from '../fixtures/fleet';
+
+const T0 = 1_700_000_000;
+const FIX = 'run `npm run keys -- sync` to re-sign what changed, commit config/jwt.json, and give the re-issued credentials to their holders';
+const MISSING =
+  "auth.mode is 'jwt' but config/jwt.json does not exist: run `npm run keys -- sync` to mint the operator, the accounts and a user JWT per identity key, then commit config/jwt.json";
+const withStreams = (fleet: Fleet, maxStreams: number): Fleet => ({ ...fleet, account: { ...fleet.account, jetstream: { ...fleet.account.jetstream, maxStreams } } });
+
+describe('validateAuth', () => {
+  let jwtFleet: Fleet;
+  let bundle: JwtBundle;
+  beforeAll(() => {
+    jwtFleet = { ...exampleFleet, auth: { mode: 'jwt' } };
+    bundle = mintJwts(jwtFleet, exampleIdentities, newJwtSeeds(jwtFleet), T0);
+  });
+
+  test('default properties: nkeys mode checks no JWT, whether there is a file or not', () => {
+    const broken: JwtBundle = { operator: '', accounts: {}, users: {} };
+    expect(validateAuth(exampleFleet, exampleIdentities, undefined)).toStrictEqual([]);
+    expect(validateAuth(exampleFleet, exampleIdentities, broken)).toStrictEqual([]);
+    expect(validateAuth({ ...exampleFleet, auth: { mode: 'nkeys' } }, exampleIdentities, broken)).toStrictEqual([]);
+  });
+
+  test('JWT mode without config/jwt.json: one problem naming the file and `npm run keys -- sync`', () => {
+    expect(validateAuth(jwtFleet, exampleIdentities, undefined)).toStrictEqual([MISSING]);
+  });
+
+  test('JWT mode with a bundle that agrees with the fleet: no problem', () => {
+    expect(validateAuth(jwtFleet, exampleIdentities, bundle)).toStrictEqual([]);
+  });
+
+  test("each problem of the bundle, prefixed with config/jwt.json and followed by the fix", () => {
+    expect(validateAuth(withStreams(jwtFleet, 17), exampleIdentities, bundle)).toStrictEqual([
+      `config/jwt.json: account HARMONY: JetStream limit streams is 16, the fleet says 17 (account.jetstream); ${FIX}`,
+    ]);
+    expect(validateAuth(jwtFleet, exampleIdentities, { ...bundle, operator: '' })).toStrictEqual([`config/jwt.json: operator: no JWT; ${FIX}`]);
+  });
+});
+
+describe('validateFleet in JWT mode', () => {
+  let jwtFleet: Fleet;
+  let bundle: JwtBundle;
+  beforeAll(() => {
+    jwtFleet = { ...exampleFleet, auth: { mode: 'jwt' } };
+    bundle = mintJwts(jwtFleet, exampleIdentities, newJwtSeeds(jwtFleet), T0);
+  });
+
+  test('default properties: the example fleet with a valid bundle is valid', () => {
+    expect(validateFleet(jwtFleet, exampleIdentities, bundle)).toStrictEqual([]);
+  });
+
+  test('without a bundle: the missing config/jwt.json', () => {
+    expect(validateFleet(jwtFleet, exampleIdentities)).toStrictEqual([MISSING]);
+  });
+
+  test('a stale bundle: its problems', () => {
+    expect(validateFleet(withStreams(jwtFleet, 17), exampleIdentities, bundle)).toStrictEqual([
+      `config/jwt.json: account HARMONY: JetStream limit streams is 16, the fleet says 17 (account.jetstream); ${FIX}`,
+    ]);
+  });
+
+  test('the tokens are checked only once the rest of the fleet is sound', () => {
+    const found = validateFleet(withSite(0, { name: 'Site_1' }, jwtFleet), exampleIdentities);
+    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^sites\[0\]\.name is "Site_1"/)]));
+    expect(found.join('\n')).not.toContain('config/jwt.json');
+  });
+});

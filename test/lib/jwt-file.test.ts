@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jwtFileBeside, readJwtBundle } from '../../lib/jwt-file';
+
+/** Looks like an nkey seed: an error must never show what the file holds. */
+const SECRET = 'SUAIBDPBAUTWCWBKIO6XHIJFMMXQ3HJKVVYOSLWGIGEQMZF6SR6MAKGU4Y';
+const FIX = 'restore it from git history, or run `npm run keys -- sync` to write it from the store';
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('jwtFileBeside', () => {
+  test('config/jwt.json sits beside config/identities.json', () => {
+    expect(jwtFileBeside('config/identities.json')).toBe('config/jwt.json');
+    expect(jwtFileBeside('/srv/repo/config/identities.json')).toBe('/srv/repo/config/jwt.json');
+    expect(jwtFileBeside('identities.json')).toBe('jwt.json');
+  });
+});
+
+describe('readJwtBundle', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jwt-file-'));
+    file = join(dir, 'jwt.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes `content`, reads it, and returns the error message (failing if there is none). */
+  const errorFor = (content: string): string => {
+    writeFileSync(file, content);
+    try {
+      readJwtBundle(file);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('readJwtBundle accepted the file');
+  };
+  const expectError = (content: string, problem: string) => {
+    const message = errorFor(content);
+    expect(message).toBe(`${file}${problem}; ${FIX}`);
+    expect(message).not.toContain(SECRET);
+  };
+
+  test('no file: undefined (nkeys mode needs none)', () => {
+    expect(readJwtBundle(join(dir, 'absent.json'))).toBeUndefined();
+  });
+
+  test('default properties: a well-formed file is returned as it is', () => {
+    const bundle = { operator: 'o.p.q', accounts: { SYS: 's.y.s', HARMONY: 'h.a.r' }, users: { agent: ['a.g.t', 'a.g.u'], monitor: [] } };
+    writeFileSync(file, JSON.stringify(bundle));
+    expect(readJwtBundle(file)).toStrictEqual(bundle);
+  });
+
+  test('empty accounts and users are well-formed', () => {
+    writeFileSync(file, '{"operator":"","accounts":{},"users":{}}');
+    expect(readJwtBundle(file)).toStrictEqual({ operator: '', accounts: {}, users: {} });
+  });
+
+  test('not JSON', () => {
+    expectError(`{"operator": "${SECRET}",`, ' is not valid JSON');
+    expectError(`${SECRET}`, ' is not valid JSON');
+  });
+
+  test('not an object', () => {
+    const problem = ': expected an object { "operator", "accounts", "users" }';
+    expectError(`["${SECRET}"]`, problem);
+    expectError('null', problem);
+    expectError(`"${SECRET}"`, problem);
+    expectError('42', problem);
+  });
+
+  test('operator missing or not a string', () => {
+    const problem = ': "operator" must be the operator JWT, a string';
+    expectError(`{"accounts": {}, "users": {}, "x": "${SECRET}"}`, problem);
+    expectError(`{"operator": ["${SECRET}"], "accounts": {}, "users": {}}`, problem);
+    expectError(`{"operator": 1, "accounts": {}, "users": {}}`, problem);
+  });
+
+  test('accounts or users not an object', () => {
+    expectError(`{"operator": "o", "accounts": ["${SECRET}"], "users": {}}`, ': "accounts" must be an object');
+    expectError(`{"operator": "o", "accounts": null, "users": {}}`, ': "accounts" must be an object');
+    expectError(`{"operator": "o", "users": {}}`, ': "accounts" must be an object');
+    expectError(`{"operator": "o", "accounts": {}, "users": "${SECRET}"}`, ': "users" must be an object');
+    expectError(`{"operator": "o", "accounts": {}, "users": [["${SECRET}"]]}`, ': "users" must be an object');
+    expectError(`{"operator": "o", "accounts": {}}`, ': "users" must be an object');
+  });
+
+  test('an account token that is not a string, named by its account', () => {
+    expectError(`{"operator": "o", "accounts": {"SYS": "s", "HARMONY": {"seed": "${SECRET}"}}, "users": {}}`, ': accounts."HARMONY" must be a JWT, a string');
+    expectError(`{"operator": "o", "accounts": {"SYS": null}, "users": {}}`, ': accounts."SYS" must be a JWT, a string');
+  });
+
+  test('a users entry that is not a list of strings, named by its identity', () => {
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a"], "monitor": "${SECRET}"}}`, ': users."monitor" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a", {"seed": "${SECRET}"}]}}`, ': users."agent" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": [7, "a"]}}`, ': users."agent" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": {"0": "${SECRET}"}}}`, ': users."agent" must be a list of JWTs');
+  });
+
+  test('every message names the file and the fix', () => {
+    expect(errorFor('[')).toMatch(new RegExp(`^${escape(file)} is not valid JSON; restore it from git history, or run \`npm run keys -- sync\` to write it from the store$`));
+  });
+});
