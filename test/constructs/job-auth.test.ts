@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createUser } from 'nkeys.js';
 import { natsAuth } from '../../constructs/job-auth';
 
 // A user JWT and a seed as a Job sees them: the ConfigMap's and the Secret's
 // files, possibly with surrounding whitespace.
 const JWT = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJURVNUIiwic3ViIjoiVUFCQyJ9.c2lnbmF0dXJlLWJ5dGVz';
-const SEED = 'SUAIBDPBAUTWCWBKIO6XHIJFMMXQ3HJKVVYOSLWGIGEQMZF6SR6MAKGU4Y';
 /** nats-io/jwt FormatUserConfig's two blocks (the server and natscli parse nothing else). */
-const CREDS = `-----BEGIN NATS USER JWT-----\n${JWT}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${SEED}\n------END USER NKEY SEED------\n`;
+const credsOf = (seed: string): string =>
+  `-----BEGIN NATS USER JWT-----\n${JWT}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
 
 describe('natsAuth', () => {
   test('default properties: nkeys mode passes the seed file, nothing to set up', () => {
@@ -32,12 +33,15 @@ describe('natsAuth', () => {
     let dir: string;
     let jwtFile: string;
     let seedFile: string;
+    /** Made at run time: no seed is ever committed. */
+    let seed: string;
     beforeEach(() => {
+      seed = new TextDecoder().decode(createUser().getSeed());
       dir = mkdtempSync(join(tmpdir(), 'job-auth-'));
       jwtFile = join(dir, 'user.jwt');
       seedFile = join(dir, 'seed');
       writeFileSync(jwtFile, `\n  ${JWT} \n\n`);
-      writeFileSync(seedFile, `\t${SEED}\n`);
+      writeFileSync(seedFile, `\t${seed}\n`);
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,7 +55,7 @@ describe('natsAuth', () => {
       execFileSync('mkdir', [tmp]);
       run('provisioner', { PATH: process.env.PATH, TMPDIR: tmp });
       const creds = join(tmp, 'provisioner.creds');
-      expect(readFileSync(creds, 'utf8')).toBe(CREDS);
+      expect(readFileSync(creds, 'utf8')).toBe(credsOf(seed));
       expect(statSync(creds).mode & 0o777).toBe(0o600);
     });
 
@@ -60,7 +64,7 @@ describe('natsAuth', () => {
       const creds = join('/tmp', `${identity}.creds`);
       try {
         run(identity, { PATH: process.env.PATH });
-        expect(readFileSync(creds, 'utf8')).toBe(CREDS);
+        expect(readFileSync(creds, 'utf8')).toBe(credsOf(seed));
         const { flag } = natsAuth(identity, { seedFile, jwtFile });
         expect(execFileSync('sh', ['-c', `printf %s ${flag.replace(/^--creds /, '')}`], { env: { PATH: process.env.PATH } }).toString()).toBe(creds);
       } finally {

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createUser } from 'nkeys.js';
 import { jwtFileBeside, readJwtBundle } from '../../lib/jwt-file';
 
-/** Looks like an nkey seed: an error must never show what the file holds. */
-const SECRET = 'SUAIBDPBAUTWCWBKIO6XHIJFMMXQ3HJKVVYOSLWGIGEQMZF6SR6MAKGU4Y';
 const FIX = 'restore it from git history, or run `npm run keys -- sync` to write it from the store';
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -19,7 +18,10 @@ describe('jwtFileBeside', () => {
 describe('readJwtBundle', () => {
   let dir: string;
   let file: string;
+  /** A real nkey seed, made at run time (no seed is ever committed): an error must never show what the file holds. */
+  let secret: string;
   beforeEach(() => {
+    secret = new TextDecoder().decode(createUser().getSeed());
     dir = mkdtempSync(join(tmpdir(), 'jwt-file-'));
     file = join(dir, 'jwt.json');
   });
@@ -38,7 +40,7 @@ describe('readJwtBundle', () => {
   const expectError = (content: string, problem: string) => {
     const message = errorFor(content);
     expect(message).toBe(`${file}${problem}; ${FIX}`);
-    expect(message).not.toContain(SECRET);
+    expect(message).not.toContain(secret);
   };
 
   test('no file: undefined (nkeys mode needs none)', () => {
@@ -57,44 +59,44 @@ describe('readJwtBundle', () => {
   });
 
   test('not JSON', () => {
-    expectError(`{"operator": "${SECRET}",`, ' is not valid JSON');
-    expectError(`${SECRET}`, ' is not valid JSON');
+    expectError(`{"operator": "${secret}",`, ' is not valid JSON');
+    expectError(`${secret}`, ' is not valid JSON');
   });
 
   test('not an object', () => {
     const problem = ': expected an object { "operator", "accounts", "users" }';
-    expectError(`["${SECRET}"]`, problem);
+    expectError(`["${secret}"]`, problem);
     expectError('null', problem);
-    expectError(`"${SECRET}"`, problem);
+    expectError(`"${secret}"`, problem);
     expectError('42', problem);
   });
 
   test('operator missing or not a string', () => {
     const problem = ': "operator" must be the operator JWT, a string';
-    expectError(`{"accounts": {}, "users": {}, "x": "${SECRET}"}`, problem);
-    expectError(`{"operator": ["${SECRET}"], "accounts": {}, "users": {}}`, problem);
+    expectError(`{"accounts": {}, "users": {}, "x": "${secret}"}`, problem);
+    expectError(`{"operator": ["${secret}"], "accounts": {}, "users": {}}`, problem);
     expectError(`{"operator": 1, "accounts": {}, "users": {}}`, problem);
   });
 
   test('accounts or users not an object', () => {
-    expectError(`{"operator": "o", "accounts": ["${SECRET}"], "users": {}}`, ': "accounts" must be an object');
+    expectError(`{"operator": "o", "accounts": ["${secret}"], "users": {}}`, ': "accounts" must be an object');
     expectError(`{"operator": "o", "accounts": null, "users": {}}`, ': "accounts" must be an object');
     expectError(`{"operator": "o", "users": {}}`, ': "accounts" must be an object');
-    expectError(`{"operator": "o", "accounts": {}, "users": "${SECRET}"}`, ': "users" must be an object');
-    expectError(`{"operator": "o", "accounts": {}, "users": [["${SECRET}"]]}`, ': "users" must be an object');
+    expectError(`{"operator": "o", "accounts": {}, "users": "${secret}"}`, ': "users" must be an object');
+    expectError(`{"operator": "o", "accounts": {}, "users": [["${secret}"]]}`, ': "users" must be an object');
     expectError(`{"operator": "o", "accounts": {}}`, ': "users" must be an object');
   });
 
   test('an account token that is not a string, named by its account', () => {
-    expectError(`{"operator": "o", "accounts": {"SYS": "s", "HARMONY": {"seed": "${SECRET}"}}, "users": {}}`, ': accounts."HARMONY" must be a JWT, a string');
+    expectError(`{"operator": "o", "accounts": {"SYS": "s", "HARMONY": {"seed": "${secret}"}}, "users": {}}`, ': accounts."HARMONY" must be a JWT, a string');
     expectError(`{"operator": "o", "accounts": {"SYS": null}, "users": {}}`, ': accounts."SYS" must be a JWT, a string');
   });
 
   test('a users entry that is not a list of strings, named by its identity', () => {
-    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a"], "monitor": "${SECRET}"}}`, ': users."monitor" must be a list of JWTs');
-    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a", {"seed": "${SECRET}"}]}}`, ': users."agent" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a"], "monitor": "${secret}"}}`, ': users."monitor" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": ["a", {"seed": "${secret}"}]}}`, ': users."agent" must be a list of JWTs');
     expectError(`{"operator": "o", "accounts": {}, "users": {"agent": [7, "a"]}}`, ': users."agent" must be a list of JWTs');
-    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": {"0": "${SECRET}"}}}`, ': users."agent" must be a list of JWTs');
+    expectError(`{"operator": "o", "accounts": {}, "users": {"agent": {"0": "${secret}"}}}`, ': users."agent" must be a list of JWTs');
   });
 
   test('every message names the file and the fix', () => {

@@ -204,9 +204,11 @@ describe('JWT bundle', () => {
       expect(next.users).toStrictEqual(bundle.users);
     });
 
-    test('a malformed previous token is signed anew', () => {
-      const previous: JwtBundle = { ...bundle, operator: 'garbage', accounts: { ...bundle.accounts, SYS: 'a.b.c' }, users: { ...bundle.users, agent: ['nope'] } };
+    test('a malformed previous token, or none for an identity, is signed anew', () => {
+      const { 'kv-admin': _kvAdmin, ...previousUsers } = bundle.users;
+      const previous: JwtBundle = { ...bundle, operator: 'garbage', accounts: { ...bundle.accounts, SYS: 'a.b.c' }, users: { ...previousUsers, agent: ['nope'] } };
       const next = mintJwts(fleet, keys, seeds, T1, previous);
+      expect(bodyOf(next.users['kv-admin'][0])).toStrictEqual({ ...bodyOf(bundle.users['kv-admin'][0]), iat: T1 });
       expect(bodyOf(next.operator)).toStrictEqual({ ...bodyOf(bundle.operator), iat: T1 });
       expect(bodyOf(next.accounts.SYS)).toStrictEqual({ ...bodyOf(bundle.accounts.SYS), iat: T1 });
       expect(bodyOf(next.users.agent[0])).toStrictEqual({ ...bodyOf(bundle.users.agent[0]), iat: T1 });
