@@ -1,6 +1,6 @@
 import type { MgmtHostSpec } from './mgmt-types';
 import type { AlertReceiverSpec, MgmtBackupSpec, MonitoringSpec, RetentionSpec } from './ops-types';
-import type { AuthSpec, BackendSpec, Fleet, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec } from './types';
+import type { AuthSpec, BackendSpec, CalloutSpec, Fleet, JwtAuthSpec, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec } from './types';
 
 /**
  * The fleet's shape, checked at run time before any rule: synth transpiles
@@ -122,7 +122,16 @@ export const FLEET_SHAPE = shape<Fleet>('fleet', {
   sites: req({ list: SITE }),
   account: req(ACCOUNT),
   nats: opt(shape<NatsSpec>('nats', { version: opt('string') })),
-  auth: opt({ oneOf: { nkeys: shape<Extract<AuthSpec, { mode: 'nkeys' }>>('auth', { mode: req('string') }), jwt: shape<Extract<AuthSpec, { mode: 'jwt' }>>('auth', { mode: req('string') }) }, by: 'mode' }),
+  auth: opt({
+    oneOf: {
+      nkeys: shape<Extract<AuthSpec, { mode: 'nkeys' }>>('auth', { mode: req('string') }),
+      jwt: shape<JwtAuthSpec>('auth', {
+        mode: req('string'),
+        callout: opt(shape<CalloutSpec>('auth.callout', { permissions: req(shape<CalloutSpec['permissions']>('auth.callout.permissions', { publish: req('strings'), subscribe: req('strings') })) })),
+      }),
+    },
+    by: 'mode',
+  }),
   backend: opt({ oneOf: { local: LOCAL_BACKEND, s3: S3_BACKEND }, by: 'type' }),
 });
 

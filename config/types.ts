@@ -41,7 +41,29 @@ export interface Fleet {
 }
 
 /** Static nkeys (the default) or decentralized JWT auth with a MEMORY resolver. */
-export type AuthSpec = { readonly mode: 'nkeys' } | { readonly mode: 'jwt' };
+export type AuthSpec = { readonly mode: 'nkeys' } | JwtAuthSpec;
+
+export interface JwtAuthSpec {
+  readonly mode: 'jwt';
+  /**
+   * Auth callout (seed 001, nats-server 2.10+): clients that hold no nkey
+   * (browsers) connect with the CALLOUT account's bearer JWT and a token of
+   * the application; a responder service checks the token and admits them
+   * into the application account with `permissions`, no more: it signs with
+   * a signing key scoped to exactly these (docs/jwt-mode.md).
+   * @default no callout
+   */
+  readonly callout?: CalloutSpec;
+}
+
+export interface CalloutSpec {
+  /**
+   * What every client the callout admits may do, as a service's lists: the
+   * same rules apply (no `$` subjects, no `_INBOX*`, an application token
+   * first). Its own reply inbox `_INBOX_callout.>` is added.
+   */
+  readonly permissions: { readonly publish: readonly string[]; readonly subscribe: readonly string[] };
+}
 
 /** The NATS server every site runs. */
 export interface NatsSpec {

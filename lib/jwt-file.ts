@@ -38,5 +38,11 @@ export function readJwtBundle(file: string): JwtBundle | undefined {
   for (const [identity, tokens] of Object.entries(parsed.users as Record<string, unknown>)) {
     if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== 'string')) throw new Error(`${file}: users."${identity}" must be a list of JWTs; ${FIX}`);
   }
+  if (parsed.callout !== undefined) {
+    const callout = parsed.callout;
+    if (!isStringMap(callout) || typeof callout.responder !== 'string' || typeof callout.bearer !== 'string') {
+      throw new Error(`${file}: "callout" must be an object { "responder", "bearer" } of JWTs; ${FIX}`);
+    }
+  }
   return parsed as unknown as JwtBundle;
 }

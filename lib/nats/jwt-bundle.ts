@@ -10,7 +10,9 @@ import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
 import type { ClaimsData, NatsClaim } from './jwt';
 import { JwtError, decodeJwt, encodeJwt } from './jwt';
-import { accountClaim, operatorClaim, userClaim } from './jwt-claims';
+import { accountClaim, operatorClaim, scopedSigningKey, userClaim } from './jwt-claims';
+import type { CalloutSeeds, CalloutTokens } from './jwt-callout';
+import { CALLOUT_ACCOUNT, CALLOUT_ROLE, appScopedKeys, calloutAccountClaim, calloutOf, calloutPermissions, calloutUserClaims } from './jwt-callout';
 import { allowOnly } from './permissions';
 
 /*
@@ -29,6 +31,8 @@ export interface JwtSeeds {
   readonly accounts: { readonly [account: string]: { readonly seed: string; readonly signingKeys: readonly string[] } };
   /** User public keys refused from the given second on (a retired identity key). */
   readonly revocations: { readonly [userKey: string]: number };
+  /** Auth callout's keys (fleet.auth.callout): the CALLOUT account, xkey, scoped key, responder and bearer users. */
+  readonly callout?: CalloutSeeds;
 }
 
 /** The public half, config/jwt.json: what servers load and clients present. */
@@ -37,6 +41,8 @@ export interface JwtBundle {
   readonly accounts: { readonly [account: string]: string };
   /** One user JWT per public key of config/identities.json, in its order. */
   readonly users: { readonly [identity: string]: readonly string[] };
+  /** Auth callout: the responder's and the bearer user's JWTs (CALLOUT account). */
+  readonly callout?: CalloutTokens;
 }
 
 const kp = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
@@ -48,18 +54,28 @@ function expectedAccounts(fleet: Fleet, seeds: JwtSeeds): { readonly name: strin
   const js = fleet.account.jetstream;
   const app = accountName(fleet);
   const account = (name: string) => seeds.accounts[name] ?? missing(`account ${name}`);
+  const callout = calloutSeeds(fleet, seeds);
+  const appKey = pub(account(app).seed);
   return [
     { name: SYSTEM_ACCOUNT, key: pub(account(SYSTEM_ACCOUNT).seed), claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(pub) }) },
     {
       name: app,
-      key: pub(account(app).seed),
+      key: appKey,
       claim: accountClaim({
         signingKeys: account(app).signingKeys.map(pub),
+        scopedKeys: appScopedKeys(fleet, callout),
         jetstream: { maxMemory: bytes(js.maxMemory), maxFile: bytes(js.maxFile), maxStreams: js.maxStreams, maxConsumers: js.maxConsumers },
         revocations: seeds.revocations,
       }),
     },
+    ...(callout ? [{ name: CALLOUT_ACCOUNT, key: pub(callout.account.seed), claim: calloutAccountClaim(callout, appKey) }] : []),
   ];
+}
+
+/** The callout's seeds when the fleet asks for a callout (missing ones are an error naming the fix). */
+function calloutSeeds(fleet: Fleet, seeds: JwtSeeds): CalloutSeeds | undefined {
+  if (!calloutOf(fleet)) return undefined;
+  return seeds.callout ?? missing('auth callout (fleet.auth.callout)');
 }
 
 function missing(what: string): never {
@@ -115,7 +131,18 @@ export function mintJwts(fleet: Fleet, keys: IdentityKeys, seeds: JwtSeeds, iat:
       return before ?? encodeJwt(kp(newest(appSeeds.signingKeys)), { sub: userKey, name: identity, iat, nats });
     });
   }
-  return { operator, accounts, users };
+  const callout = calloutSeeds(fleet, seeds);
+  return { operator, accounts, users, ...(callout ? { callout: mintCalloutUsers(callout, iat, previous?.callout) } : {}) };
+}
+
+function mintCalloutUsers(seeds: CalloutSeeds, iat: number, previous: CalloutTokens | undefined): CalloutTokens {
+  const signer = newest(seeds.account.signingKeys);
+  const claims = calloutUserClaims(seeds);
+  const token = (name: keyof CalloutTokens) =>
+    sameClaim(previous?.[name], claims[name].sub, claims[name].nats, [pub(signer)])
+      ? previous![name]
+      : encodeJwt(kp(signer), { sub: claims[name].sub, name: `callout-${name}`, iat, nats: claims[name].nats });
+  return { responder: token('responder'), bearer: token('bearer') };
 }
 
 /**
@@ -170,6 +197,7 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
   }
   const appClaim = accounts.get(app);
   if (!appClaim) return problems;
+  checkCallout(fleet, bundle, trusted, appClaim, problems);
 
   const js = fleet.account.jetstream;
   const want = { mem_storage: bytes(js.maxMemory), disk_storage: bytes(js.maxFile), streams: js.maxStreams, consumer: js.maxConsumers };
@@ -195,6 +223,41 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
     });
   }
   return problems;
+}
+
+/**
+ * The callout's part of checkJwts: with fleet.auth.callout, the CALLOUT
+ * account admits into the application account only, its two users are what
+ * they should be, and the application account's scoped key grants exactly
+ * callout.permissions; without it, none of that may linger in the bundle
+ * (a stale CALLOUT account would keep admitting clients).
+ */
+function checkCallout(fleet: Fleet, bundle: JwtBundle, trusted: readonly string[], appClaim: ClaimsData, problems: string[]): void {
+  const spec = calloutOf(fleet);
+  const scoped = ((appClaim.nats.signing_keys ?? []) as unknown[]).filter((k): k is { role?: string; template?: unknown } => typeof k === 'object' && k !== null);
+  if (!spec) {
+    if (bundle.accounts[CALLOUT_ACCOUNT] || bundle.callout || scoped.length > 0) problems.push('auth callout: the fleet has no auth.callout, yet the bundle still carries a CALLOUT account, its users or a scoped signing key');
+    return;
+  }
+  const want = JSON.stringify(scopedSigningKey('', CALLOUT_ROLE, calloutPermissions(spec)).template);
+  if (scoped.length !== 1 || scoped[0].role !== CALLOUT_ROLE || JSON.stringify(scoped[0].template) !== want) {
+    problems.push(`account ${accountName(fleet)}: its scoped signing key does not grant exactly auth.callout.permissions`);
+  }
+  const account = claimOf(bundle.accounts[CALLOUT_ACCOUNT], `account ${CALLOUT_ACCOUNT}`, problems);
+  if (!account) return;
+  if (!trusted.includes(account.iss)) problems.push(`account ${CALLOUT_ACCOUNT}: signed by ${account.iss}, not by one of the operator's signing keys`);
+  const authz = (account.nats.authorization ?? {}) as { auth_users?: string[]; allowed_accounts?: string[]; xkey?: string };
+  if (JSON.stringify(authz.allowed_accounts) !== JSON.stringify([appClaim.sub]) || authz.auth_users?.length !== 1 || !authz.xkey) {
+    problems.push(`account ${CALLOUT_ACCOUNT}: its authorization must name one responder, an xkey, and admit into ${accountName(fleet)} only`);
+  }
+  const signers = (account.nats.signing_keys as string[] | undefined) ?? [];
+  for (const name of ['responder', 'bearer'] as const) {
+    const user = claimOf(bundle.callout?.[name], `callout ${name}`, problems);
+    if (!user) continue;
+    if (!signers.includes(user.iss) || user.nats.issuer_account !== account.sub) problems.push(`callout ${name}: not issued by account ${CALLOUT_ACCOUNT}'s signing key`);
+    if (name === 'responder' && user.sub !== authz.auth_users?.[0]) problems.push(`callout responder: not the user account ${CALLOUT_ACCOUNT} lists in auth_users`);
+    if (name === 'bearer' && user.nats.bearer_token !== true) problems.push('callout bearer: not a bearer token');
+  }
 }
 
 /** Where every problem of checkJwts points an operator. */

@@ -14,6 +14,8 @@ const HEADER = { typ: 'JWT', alg: 'ed25519-nkey' } as const;
 
 /** The fields every NATS claim carries (nats-io/jwt v2 ClaimsData), in Go's order. */
 export interface ClaimsData {
+  /** Only in an authorization response: the server it answers (nats-server checks it). */
+  readonly aud?: string;
   readonly jti: string;
   readonly iat: number;
   readonly iss: string;
@@ -24,7 +26,7 @@ export interface ClaimsData {
 
 /** The `nats` part: what kind of token it is, and its kind's fields. */
 export interface NatsClaim {
-  readonly type: 'operator' | 'account' | 'user' | 'authorization_response';
+  readonly type: 'operator' | 'account' | 'user' | 'authorization_request' | 'authorization_response';
   readonly version: 2;
   readonly [field: string]: unknown;
 }
@@ -37,8 +39,8 @@ const b64url = (data: Uint8Array | string): string => Buffer.from(data).toString
  * The server does not check it; we write it the same way so tokens are
  * indistinguishable from nsc's.
  */
-export function jwtId(claims: { readonly iat: number; readonly iss: string; readonly name: string; readonly sub: string }): string {
-  const json = JSON.stringify({ iat: claims.iat, iss: claims.iss, name: claims.name, sub: claims.sub });
+export function jwtId(claims: { readonly aud?: string; readonly iat: number; readonly iss: string; readonly name: string; readonly sub: string }): string {
+  const json = JSON.stringify({ ...(claims.aud ? { aud: claims.aud } : {}), iat: claims.iat, iss: claims.iss, name: claims.name, sub: claims.sub });
   return base32(createHash('sha512-256').update(json).digest());
 }
 
@@ -63,9 +65,10 @@ function base32(bytes: Uint8Array): string {
  * time in seconds: a revocation refuses every token of a key issued at or
  * before its timestamp (nats-io/jwt v2 RevocationList.IsRevoked).
  */
-export function encodeJwt(issuer: KeyPair, fields: { readonly sub: string; readonly name: string; readonly iat: number; readonly nats: NatsClaim }): string {
+export function encodeJwt(issuer: KeyPair, fields: { readonly aud?: string; readonly sub: string; readonly name: string; readonly iat: number; readonly nats: NatsClaim }): string {
   const iss = issuer.getPublicKey();
-  const claims: ClaimsData = { jti: jwtId({ ...fields, iss }), iat: fields.iat, iss, name: fields.name, sub: fields.sub, nats: fields.nats };
+  const aud = fields.aud ? { aud: fields.aud } : {};
+  const claims: ClaimsData = { ...aud, jti: jwtId({ ...fields, iss }), iat: fields.iat, iss, name: fields.name, sub: fields.sub, nats: fields.nats };
   const signed = `${b64url(JSON.stringify(HEADER))}.${b64url(JSON.stringify(claims))}`;
   return `${signed}.${b64url(issuer.sign(new TextEncoder().encode(signed)))}`;
 }

@@ -10,7 +10,8 @@ import { SYSTEM_ACCOUNT } from '../nats/accounts';
 import type { KeysContext } from './keys-commands';
 import { save } from './keys-commands';
 import type { SecretMaterial } from './material';
-import { currentKey, newJwtSeeds, newSigningKey, publicKeys } from './material';
+import { currentKey, newCalloutSeeds, newJwtSeeds, newSigningKey, publicKeys } from './material';
+import { CALLOUT_ACCOUNT, calloutOf } from '../nats/jwt-callout';
 import { displayPath, readStore } from './store';
 
 /*
@@ -144,6 +145,15 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
     accounts[name] = mint().accounts[name];
     changes.push(`jwt: new account keys for ${name}`);
   }
+  // A callout the fleet asks for gets its keys; one it dropped loses them (the bundle then drops the CALLOUT account and the scoped key).
+  let callout = seeds.callout;
+  if (calloutOf(ctx.fleet) && !callout) {
+    callout = newCalloutSeeds();
+    changes.push(`jwt: new auth callout keys (account ${CALLOUT_ACCOUNT}, xkey, a signing key of ${app} scoped to auth.callout.permissions, the responder and bearer users)`);
+  } else if (!calloutOf(ctx.fleet) && callout) {
+    callout = undefined;
+    changes.push(`jwt: auth callout removed (no auth.callout in the fleet): account ${CALLOUT_ACCOUNT} and the scoped signing key leave the account JWTs at the next deploy`);
+  }
   const revocations = { ...seeds.revocations };
   const now = nowSeconds(ctx);
   for (const name of removed) {
@@ -152,7 +162,8 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
       changes.push(`identity ${name}: revoked ${key} in account ${app}; a client presenting its JWT is refused once this is deployed`);
     }
   }
-  return { ...seeds, accounts, revocations };
+  const { callout: _dropped, ...rest } = seeds;
+  return { ...rest, accounts, revocations, ...(callout ? { callout } : {}) };
 }
 
 /** retire's part in JWT mode: the retired key is revoked, so its JWT stops working too. */

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createAccount, createOperator, createUser } from 'nkeys.js';
+import { createAccount, createCurve, createOperator, createUser } from 'nkeys.js';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../nats/accounts';
 import { accountName, authMode } from '../defaults';
 import type { JwtSeeds } from '../nats/jwt-bundle';
+import type { CalloutSeeds } from '../nats/jwt-callout';
+import { calloutOf } from '../nats/jwt-callout';
 import type { IdentityKeys } from '../nats/accounts';
 import type { KeyPairPem, SubjectAltNames } from '../pki';
 import { createCa, issueCertificate } from '../pki';
@@ -68,14 +70,21 @@ const seedOf = (pair: { getSeed(): Uint8Array }): string => new TextDecoder().de
 /** A new signing key for the operator (`O...` seed) or an account (`A...` seed). */
 export const newSigningKey = (kind: 'operator' | 'account'): string => seedOf(kind === 'operator' ? createOperator() : createAccount());
 
-/** JWT mode's keys: an operator and the SYS and application accounts, each with one signing key. */
+/** JWT mode's keys: an operator and the SYS and application accounts, each with one signing key; the callout's when the fleet has one. */
 export function newJwtSeeds(fleet: Fleet): JwtSeeds {
-  const account = () => ({ seed: newSigningKey('account'), signingKeys: [newSigningKey('account')] });
   return {
     operator: { seed: newSigningKey('operator'), signingKeys: [newSigningKey('operator')] },
-    accounts: { [SYSTEM_ACCOUNT]: account(), [accountName(fleet)]: account() },
+    accounts: { [SYSTEM_ACCOUNT]: newAccountSeeds(), [accountName(fleet)]: newAccountSeeds() },
     revocations: {},
+    ...(calloutOf(fleet) ? { callout: newCalloutSeeds() } : {}),
   };
+}
+
+const newAccountSeeds = () => ({ seed: newSigningKey('account'), signingKeys: [newSigningKey('account')] });
+
+/** Auth callout's keys: the CALLOUT account, the xkey, the application account's scoped key, the responder and bearer users. */
+export function newCalloutSeeds(): CalloutSeeds {
+  return { account: newAccountSeeds(), xkey: seedOf(createCurve()), scope: newSigningKey('account'), responder: seedOf(createUser()), bearer: seedOf(createUser()) };
 }
 
 export const identityNames = (fleet: Fleet): string[] => [...BUILTIN_IDENTITIES, ...(fleet.account.services ?? []).map((s) => s.name)];

@@ -93,6 +93,21 @@ function jwtSeedsProblem(v: unknown): string | undefined {
   for (const [key, at] of Object.entries(v.revocations)) {
     if (!NKEY_USER.test(key) || !Number.isInteger(at)) return 'jwt.revocations must map user public keys to a time in unix seconds';
   }
+  return v.callout === undefined ? undefined : calloutSeedsProblem(v.callout);
+}
+
+const SEED_OF = { X: /^SX[A-Z2-7]{56}$/, U: /^SU[A-Z2-7]{56}$/, A: /^SA[A-Z2-7]{56}$/ } as const;
+
+/** What is wrong with the auth callout's seeds (SecretMaterial.jwt.callout), or undefined. */
+function calloutSeedsProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'jwt.callout must be an object { account, xkey, scope, responder, bearer }';
+  const account = signerProblem(v.account, 'jwt.callout.account', 'A');
+  if (account) return account;
+  const fields = [['xkey', 'X', 'a curve (xkey) seed'], ['scope', 'A', 'an account signing key seed'], ['responder', 'U', 'a user seed'], ['bearer', 'U', 'a user seed']] as const;
+  for (const [field, kind, what] of fields) {
+    const seed = v[field];
+    if (typeof seed !== 'string' || !SEED_OF[kind].test(seed)) return `jwt.callout.${field} is not ${what}`;
+  }
   return undefined;
 }
 
@@ -160,7 +175,16 @@ function canonical(material: SecretMaterial): SecretMaterial {
     sites: sorted(material.sites),
     identities: sorted(material.identities),
     ...(material.kvSnapshots ? { kvSnapshots: { resticPassword: material.kvSnapshots.resticPassword, env: sorted(material.kvSnapshots.env) } } : {}),
-    ...(material.jwt ? { jwt: { operator: material.jwt.operator, accounts: sorted(material.jwt.accounts), revocations: sorted(material.jwt.revocations) } } : {}),
+    ...(material.jwt
+      ? {
+          jwt: {
+            operator: material.jwt.operator,
+            accounts: sorted(material.jwt.accounts),
+            revocations: sorted(material.jwt.revocations),
+            ...(material.jwt.callout ? { callout: material.jwt.callout } : {}),
+          },
+        }
+      : {}),
   };
 }
 
