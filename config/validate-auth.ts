@@ -2,6 +2,8 @@ import type { IdentityKeys } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { JWT_FIX, checkJwts } from '../lib/nats/jwt-bundle';
 import { authMode } from '../lib/defaults';
+import { calloutOf } from '../lib/nats/jwt-callout';
+import { allowListRules } from './allow-list-rules';
 import type { Fleet } from './types';
 
 /**
@@ -12,6 +14,25 @@ import type { Fleet } from './types';
  */
 export function validateAuth(fleet: Fleet, keys: IdentityKeys, jwts: JwtBundle | undefined): string[] {
   if (authMode(fleet) !== 'jwt') return [];
+  const callout = calloutRules(fleet);
+  if (callout.length > 0) return callout;
   if (!jwts) return ["auth.mode is 'jwt' but config/jwt.json does not exist: run `npm run keys -- sync` to mint the operator, the accounts and a user JWT per identity key, then commit config/jwt.json"];
   return checkJwts(fleet, keys, jwts).map((problem) => `config/jwt.json: ${problem}; ${JWT_FIX}`);
+}
+
+/** auth.callout: its lists obey a service's rules, and admitting clients that may do nothing at all is a mistake. */
+function calloutRules(fleet: Fleet): string[] {
+  const spec = calloutOf(fleet);
+  if (!spec) return [];
+  const { publish, subscribe } = spec.permissions;
+  return [
+    {
+      failed: publish.length === 0 && subscribe.length === 0,
+      message: 'auth.callout.permissions has empty publish and subscribe lists: admitted clients could do nothing; list the subjects the frontend needs, e.g. "ui.>"',
+    },
+    ...allowListRules('auth.callout.permissions.publish', publish),
+    ...allowListRules('auth.callout.permissions.subscribe', subscribe),
+  ]
+    .filter((r) => r.failed)
+    .map((r) => r.message);
 }

@@ -6,11 +6,10 @@ import { expectedMetaGroupSize, superclusterServers } from '../lib/nats/gateways
 import type { IdentityKeys } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { validateAuth } from './validate-auth';
+import { allowListRules } from './allow-list-rules';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
 import { kvLayout, originCandidates } from '../lib/nats/kv-placement';
 import { serverName } from '../lib/nats/names';
-import { managementSubjectsReached } from '../lib/nats/permissions';
-import { isValidSubject } from '../lib/nats/subjects';
 import { bytes, parseQuantity } from '../lib/quantity';
 import type { Fleet, ServiceIdentitySpec, SiteSpec } from './types';
 import { shapeProblems } from './fleet-shape';
@@ -241,36 +240,8 @@ function serviceRules(s: ServiceIdentitySpec, i: number): Rule[] {
       failed: s.publish.length === 0 && s.subscribe.length === 0,
       message: `${at} (${s.name}) has empty publish and subscribe lists: an identity must be allowed something; list the subjects it needs`,
     },
-    ...lists.flatMap(([kind, subjects]) =>
-      subjects.flatMap((subject, j) => {
-        const reached = managementSubjectsReached(subject);
-        return [
-          { failed: !isValidSubject(subject), message: `${at}.${kind}[${j}] is "${subject}": not a NATS subject; tokens separated by '.', '*' or a final '>' as wildcards` },
-          {
-            failed: reached.length > 0,
-            message: `${at}.${kind}[${j}] is "${subject}": it grants JetStream management (${reached[0]}); no identity may hold $JS.>, $JS.API.>, $JS.API.STREAM.> or $JS.API.CONSUMER.>; list only the bucket-scoped subjects it needs`,
-          },
-          {
-            failed: reached.length === 0 && isValidSubject(subject) && reachesSystemSubjects(subject),
-            message:
-              `${at}.${kind}[${j}] is "${subject}": it reaches the platform's own subjects (JetStream and KV APIs, $SYS, the bucket's data, other identities' replies under _INBOX*); ` +
-              'a service allow list starts with an application token of its own, e.g. "billing.>"; the bucket is the agent\'s, and each identity gets its own reply inbox',
-          },
-        ];
-      }),
-    ),
+    ...lists.flatMap(([kind, subjects]) => allowListRules(`${at}.${kind}`, subjects)),
   ];
-}
-
-/**
- * Whether a service pattern can match a subject the platform reserves:
- * anything whose first token starts with `$` ($JS, $KV, $SYS, $O, $MQTT,
- * $NRG...) or `_INBOX` (the shared inbox and every identity's own), or a
- * first-token wildcard, which matches those too.
- */
-export function reachesSystemSubjects(pattern: string): boolean {
-  const first = pattern.split('.')[0];
-  return first === '*' || first === '>' || first.startsWith('$') || first.startsWith('_INBOX');
 }
 
 function accountRules(fleet: Fleet): Rule[] {

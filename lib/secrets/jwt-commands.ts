@@ -236,3 +236,21 @@ export function printCreds(ctx: KeysContext, identity: string): void {
   ctx.warn(`warning: the creds below hold the SECRET seed of "${identity}" (${key.publicKey}); do not paste them into a chat, a ticket, a log or a commit`);
   for (const line of formatCreds(token, key.seed).slice(0, -1).split('\n')) ctx.out(line);
 }
+
+/**
+ * `callout-secrets`: what the auth callout responder needs, as one JSON
+ * object on stdout (the shape `startCalloutResponder` takes, lib/callout/
+ * responder.ts): its user's creds, the callout's keys, and the account
+ * clients are admitted into. Secret: the responder's owner stores it in
+ * the responder's own secret store.
+ */
+export function printCalloutSecrets(ctx: KeysContext): void {
+  assertJwtMode(ctx, 'callout-secrets');
+  const material = readStore(ctx.identityFile, ctx.storeFile);
+  const seeds = jwtSeedsOf(material);
+  if (!calloutOf(ctx.fleet) || !seeds.callout) throw new Error('the fleet has no auth callout (fleet.auth.callout); add it, then run `npm run keys -- sync`');
+  const bundle = mintJwts(ctx.fleet, publicKeys(material), seeds, nowSeconds(ctx), readJwtBundle(jwtFileBeside(ctx.identitiesFile)));
+  const app = seeds.accounts[accountName(ctx.fleet)];
+  ctx.warn('warning: the next line holds the SECRET keys of the auth callout responder; do not paste it into a chat, a ticket, a log or a commit');
+  ctx.out(JSON.stringify({ credential: { seed: seeds.callout.responder, jwt: bundle.callout!.responder }, seeds: seeds.callout, appAccount: publicOf(app.seed) }));
+}

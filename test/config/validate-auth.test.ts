@@ -71,3 +71,29 @@ describe('validateFleet in JWT mode', () => {
     expect(found.join('\n')).not.toContain('config/jwt.json');
   });
 });
+
+describe('auth.callout', () => {
+  const withCallout = (publish: string[], subscribe: string[]): Fleet => ({ ...exampleFleet, auth: { mode: 'jwt', callout: { permissions: { publish, subscribe } } } });
+
+  test('default properties: application subjects pass the callout rules (the tokens are checked next)', () => {
+    expect(validateAuth(withCallout(['ui.>'], ['ui.>']), exampleIdentities, undefined)).toStrictEqual([MISSING]);
+  });
+
+  test('empty lists would admit clients that can do nothing', () => {
+    expect(validateAuth(withCallout([], []), exampleIdentities, undefined)).toStrictEqual([
+      'auth.callout.permissions has empty publish and subscribe lists: admitted clients could do nothing; list the subjects the frontend needs, e.g. "ui.>"',
+    ]);
+  });
+
+  test.each([
+    ['$KV.HARMONY.>', 'publish', /^auth\.callout\.permissions\.publish\[0\] is "\$KV\.HARMONY\.>": it reaches the platform's own subjects/],
+    ['>', 'subscribe', /^auth\.callout\.permissions\.subscribe\[0\] is ">": it grants JetStream management/],
+    ['_INBOX.>', 'subscribe', /^auth\.callout\.permissions\.subscribe\[0\] is "_INBOX\.>": it reaches the platform's own subjects/],
+    ['ui..x', 'publish', /^auth\.callout\.permissions\.publish\[0\] is "ui\.\.x": not a NATS subject/],
+  ])('%s in %s is refused, naming the field', (subject, kind, message) => {
+    const fleet = kind === 'publish' ? withCallout([subject], ['ui.>']) : withCallout(['ui.>'], [subject]);
+    const found = validateAuth(fleet, exampleIdentities, undefined);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+});
