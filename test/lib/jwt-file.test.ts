@@ -99,6 +99,25 @@ describe('readJwtBundle', () => {
     expectError(`{"operator": "o", "accounts": {}, "users": {"agent": {"0": "${secret}"}}}`, ': users."agent" must be a list of JWTs');
   });
 
+  test('a callout of two JWT strings is well-formed, returned as it is', () => {
+    const bundle = { operator: 'o', accounts: { CALLOUT: 'c.a.l' }, users: {}, callout: { responder: 'r.e.s', bearer: 'b.e.a' } };
+    writeFileSync(file, JSON.stringify(bundle));
+    expect(readJwtBundle(file)).toStrictEqual(bundle);
+  });
+
+  test('a callout that is not { responder, bearer } of strings, named by its field', () => {
+    const problem = ': "callout" must be an object { "responder", "bearer" } of JWTs';
+    const withCallout = (callout: string) => `{"operator": "o", "accounts": {}, "users": {}, "callout": ${callout}}`;
+    expectError(withCallout(`"${secret}"`), problem);
+    expectError(withCallout(`["${secret}", "b"]`), problem);
+    expectError(withCallout('null'), problem);
+    expectError(withCallout(`{"responder": "r"}`), problem);
+    expectError(withCallout(`{"bearer": "b", "seed": "${secret}"}`), problem);
+    expectError(withCallout(`{"responder": {"seed": "${secret}"}, "bearer": "b"}`), problem);
+    expectError(withCallout(`{"responder": "r", "bearer": ["${secret}"]}`), problem);
+    expectError(withCallout(`{"responder": "r", "bearer": 7}`), problem);
+  });
+
   test('every message names the file and the fix', () => {
     expect(errorFor('[')).toMatch(new RegExp(`^${escape(file)} is not valid JSON; restore it from git history, or run \`npm run keys -- sync\` to write it from the store$`));
   });

@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccount, createUser, fromSeed } from 'nkeys.js';
+import { createAccount, createUser, fromCurveSeed, fromSeed } from 'nkeys.js';
 import type { Fleet } from '../../config/types';
 import { identityPermissions } from '../../lib/nats/accounts';
 import { decodeJwt, encodeJwt } from '../../lib/nats/jwt';
 import type { JwtBundle } from '../../lib/nats/jwt-bundle';
 import { checkJwts } from '../../lib/nats/jwt-bundle';
 import { userClaim } from '../../lib/nats/jwt-claims';
-import { formatCreds, printCreds, retireSigningKey, rotateSigningKey } from '../../lib/secrets/jwt-commands';
+import { formatCreds, printCalloutSecrets, printCreds, retireSigningKey, rotateSigningKey } from '../../lib/secrets/jwt-commands';
 import type { KeysContext } from '../../lib/secrets/keys-commands';
 import { initStore, retireKey, rotateKey, runCli, syncStore } from '../../lib/secrets/keys-commands';
 import type { SecretMaterial } from '../../lib/secrets/material';
@@ -28,6 +28,7 @@ const services = [
 const jwtFleet: Fleet = { ...exampleFleet, auth: { mode: 'jwt' }, account: { ...exampleFleet.account, services } };
 const nkeysFleet: Fleet = { ...jwtFleet, auth: undefined };
 const withServices = (list: typeof services): Fleet => ({ ...jwtFleet, account: { ...jwtFleet.account, services: list } });
+const calloutFleet: Fleet = { ...jwtFleet, auth: { mode: 'jwt', callout: { permissions: { publish: ['ui.>'], subscribe: ['ui.>'] } } } };
 
 const publicOf = (seed: string): string => fromSeed(new TextEncoder().encode(seed)).getPublicKey();
 
@@ -48,12 +49,13 @@ describe('keys commands in JWT mode', () => {
 
   type Harness = KeysContext & { readonly dir: string; readonly stdout: string[]; readonly stderr: string[] };
 
-  function harness(options: { fleet?: Fleet; now?: number; copyJwt?: boolean } = {}): Harness {
+  /** A copy of the files in `from` (default: the pristine store made by `init`). */
+  function harness(options: { fleet?: Fleet; now?: number; copyJwt?: boolean; from?: string } = {}): Harness {
     const dir = join(root, `case-${++n}`);
     mkdirSync(dir);
     writeFileSync(join(dir, 'recipients.txt'), `${me.recipient}\n`);
     for (const file of ['nats.age', 'identities.json', 'secret-revisions.json', ...((options.copyJwt ?? true) ? ['jwt.json'] : [])]) {
-      copyFileSync(join(pristine, file), join(dir, file));
+      copyFileSync(join(options.from ?? pristine, file), join(dir, file));
     }
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -351,8 +353,126 @@ describe('keys commands in JWT mode', () => {
     });
   });
 
+  describe('auth callout', () => {
+    /** The pristine store synced once with a fleet that gained a callout; the tests below read it or work on copies. */
+    let added: Harness;
+    let before: JwtBundle;
+    let beforeMaterial: SecretMaterial;
+
+    beforeAll(() => {
+      added = harness({ fleet: calloutFleet });
+      before = bundleOf(added.dir);
+      beforeMaterial = storeOf(added.dir);
+      syncStore(added);
+    });
+
+    test('sync on a fleet that gains a callout adds jwt.callout to the store, keeping every other seed, and says so', () => {
+      const material = storeOf(added.dir);
+      const callout = material.jwt!.callout!;
+      expect(Object.keys(callout)).toEqual(['account', 'xkey', 'scope', 'responder', 'bearer']);
+      expect([callout.account.seed, ...callout.account.signingKeys, callout.xkey, callout.scope, callout.responder, callout.bearer].map((seed) => seed.slice(0, 2))).toEqual([
+        'SA',
+        'SA',
+        'SX',
+        'SA',
+        'SU',
+        'SU',
+      ]);
+      const { callout: _callout, ...rest } = material.jwt!;
+      expect(rest).toEqual(beforeMaterial.jwt);
+      expect(material.identities).toEqual(beforeMaterial.identities);
+      expect(added.stdout).toContain(
+        'jwt: new auth callout keys (account CALLOUT, xkey, a signing key of HARMONY scoped to auth.callout.permissions, the responder and bearer users)',
+      );
+      expect(added.stdout.join('\n')).not.toMatch(SEED);
+    });
+
+    test('config/jwt.json gains the CALLOUT account and the callout tokens, HARMONY its scoped key; the rest stays as it was', () => {
+      const callout = storeOf(added.dir).jwt!.callout!;
+      const bundle = bundleOf(added.dir);
+      expect(Object.keys(bundle.accounts).sort()).toEqual(['CALLOUT', 'HARMONY', 'SYS']);
+      const account = decodeJwt(bundle.accounts.CALLOUT);
+      expect([account.sub, account.iat]).toEqual([publicOf(callout.account.seed), T1]);
+      expect(account.nats.authorization).toEqual({
+        auth_users: [publicOf(callout.responder)],
+        allowed_accounts: [decodeJwt(bundle.accounts.HARMONY).sub],
+        xkey: fromCurveSeed(new TextEncoder().encode(callout.xkey)).getPublicKey(),
+      });
+      expect(decodeJwt(bundle.callout!.responder).sub).toBe(publicOf(callout.responder));
+      expect(decodeJwt(bundle.callout!.bearer).sub).toBe(publicOf(callout.bearer));
+      const scoped = (decodeJwt(bundle.accounts.HARMONY).nats.signing_keys as unknown[]).filter((key) => typeof key === 'object');
+      expect(scoped).toEqual([expect.objectContaining({ kind: 'user_scope', key: publicOf(callout.scope), role: 'callout' })]);
+      expect(bundle.operator).toBe(before.operator);
+      expect(bundle.accounts.SYS).toBe(before.accounts.SYS);
+      expect(bundle.users).toEqual(before.users);
+      expect(Object.keys(JSON.parse(jwtText(added.dir)))).toEqual(['accounts', 'callout', 'operator', 'users']);
+      expect(jwtText(added.dir)).not.toMatch(SEED);
+      expect(added.stdout).toEqual(
+        expect.arrayContaining([`jwt: signed account CALLOUT (${account.sub})`, `jwt: re-signed account HARMONY (${decodeJwt(bundle.accounts.HARMONY).sub})`]),
+      );
+      expect(checkJwts(calloutFleet, identitiesOf(added.dir), bundle)).toEqual([]);
+    });
+
+    test('sync after the callout left the fleet drops its seeds, the CALLOUT account, the tokens and the scoped key, and says so', () => {
+      const h = harness({ from: added.dir });
+      syncStore(h);
+      const material = storeOf(h.dir);
+      expect(material.jwt!.callout).toBeUndefined();
+      expect(material.jwt!.operator).toEqual(beforeMaterial.jwt!.operator);
+      const bundle = bundleOf(h.dir);
+      expect(Object.keys(bundle.accounts).sort()).toEqual(['HARMONY', 'SYS']);
+      expect(bundle.callout).toBeUndefined();
+      expect(decodeJwt(bundle.accounts.HARMONY).nats.signing_keys).toEqual(appSigningKeys(material));
+      expect(h.stdout).toEqual(
+        expect.arrayContaining([
+          'jwt: auth callout removed (no auth.callout in the fleet): account CALLOUT and the scoped signing key leave the account JWTs at the next deploy',
+          `jwt: re-signed account HARMONY (${decodeJwt(bundle.accounts.HARMONY).sub})`,
+        ]),
+      );
+      expect(checkJwts(jwtFleet, identitiesOf(h.dir), bundle)).toEqual([]);
+    });
+
+    test('sync again with the callout changes nothing', () => {
+      const h = harness({ from: added.dir, fleet: calloutFleet, now: T2 });
+      const store = readFileSync(h.storeFile);
+      syncStore(h);
+      expect(jwtText(h.dir)).toBe(jwtText(added.dir));
+      expect(readFileSync(h.storeFile).equals(store)).toBe(true);
+      expect(h.stdout).toEqual([expect.stringMatching(/nats\.age is up to date with the fleet$/)]);
+    });
+
+    test("callout-secrets prints one JSON line: the responder's creds, the callout seeds, the application account; a warning on stderr", () => {
+      const h = harness({ from: added.dir, fleet: calloutFleet });
+      const store = readFileSync(h.storeFile);
+      printCalloutSecrets(h);
+      const material = storeOf(h.dir);
+      const callout = material.jwt!.callout!;
+      expect(h.stdout).toHaveLength(1);
+      const printed = JSON.parse(h.stdout[0]) as { credential: { seed: string; jwt: string }; seeds: unknown; appAccount: string };
+      expect(Object.keys(printed)).toEqual(['credential', 'seeds', 'appAccount']);
+      expect(printed.credential.seed).toBe(callout.responder);
+      expect(printed.credential.jwt).toBe(bundleOf(h.dir).callout!.responder);
+      const claims = decodeJwt(printed.credential.jwt);
+      expect([claims.nats.type, claims.sub, claims.nats.issuer_account]).toEqual(['user', publicOf(callout.responder), publicOf(callout.account.seed)]);
+      expect(printed.seeds).toEqual(callout);
+      expect(printed.appAccount).toBe(publicOf(material.jwt!.accounts.HARMONY.seed));
+      expect(h.stderr).toEqual(['warning: the next line holds the SECRET keys of the auth callout responder; do not paste it into a chat, a ticket, a log or a commit']);
+      expect(readFileSync(h.storeFile).equals(store)).toBe(true);
+      expect(jwtText(h.dir)).toBe(jwtText(added.dir));
+    });
+
+    test('callout-secrets refuses a fleet without a callout, or a store without its seeds, and prints nothing', () => {
+      const message = /^the fleet has no auth callout \(fleet\.auth\.callout\); add it, then run `npm run keys -- sync`$/;
+      const withoutCallout = harness({ from: added.dir });
+      expect(() => printCalloutSecrets(withoutCallout)).toThrow(message);
+      const notSynced = harness({ fleet: calloutFleet });
+      expect(() => printCalloutSecrets(notSynced)).toThrow(message);
+      expect([...withoutCallout.stdout, ...withoutCallout.stderr, ...notSynced.stdout, ...notSynced.stderr]).toEqual([]);
+    });
+  });
+
   describe('nkeys mode', () => {
-    test.each([['creds', 'agent'], ['jwt-rotate-signing-key'], ['jwt-retire-signing-key']])('`%s` refuses, naming fleet.auth and the fix', (...argv) => {
+    test.each([['creds', 'agent'], ['jwt-rotate-signing-key'], ['jwt-retire-signing-key'], ['callout-secrets']])('`%s` refuses, naming fleet.auth and the fix', (...argv) => {
       const h = harness({ copyJwt: false });
       const store = readFileSync(h.storeFile);
       const stdout: string[] = [];
@@ -384,6 +504,6 @@ describe('keys commands in JWT mode', () => {
   test('the CLI lists the JWT commands in its usage', () => {
     const stdout: string[] = [];
     expect(runCli(['--help'], { fleet: jwtFleet, env: {}, out: (l) => stdout.push(l), err: () => undefined })).toBe(0);
-    for (const command of ['creds <identity>', 'jwt-rotate-signing-key', 'jwt-retire-signing-key']) expect(stdout.join('\n')).toContain(command);
+    for (const command of ['creds <identity>', 'jwt-rotate-signing-key', 'jwt-retire-signing-key', 'callout-secrets']) expect(stdout.join('\n')).toContain(command);
   });
 });

@@ -3,11 +3,13 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createUser } from 'nkeys.js';
+import type { Fleet } from '../../config/types';
 import { LOCAL_SANS } from '../../lib/nats/certificates';
 import { decrypt, encrypt } from '../../lib/secrets/age';
 import type { SecretMaterial } from '../../lib/secrets/material';
-import { currentKey, mintMaterial, newIdentityKey, publicKeys } from '../../lib/secrets/material';
-import { readStore, syncPublicKeys, writeStore } from '../../lib/secrets/store';
+import { currentKey, mintMaterial, newCalloutSeeds, newIdentityKey, newJwtSeeds, newSigningKey, publicKeys } from '../../lib/secrets/material';
+import { readStore, storeProblem, syncPublicKeys, writeStore } from '../../lib/secrets/store';
 import { resticEnvFile, siteTfVars } from '../../lib/secrets/tf-vars';
 import { SITE_VARIABLES } from '../../stacks/site-variables';
 import { exampleFleet } from '../fixtures/fleet';
@@ -166,6 +168,113 @@ describe('age-encrypted secrets store', () => {
     expect(Object.keys(JSON.parse(text))).toEqual(['agent', 'kv-admin', 'kv-snapshot', 'monitor', 'provisioner']);
     expect(text).not.toMatch(SEED);
     expect(text).not.toMatch(/PRIVATE KEY/);
+  });
+});
+
+describe('the auth callout seeds in the store (jwt.callout)', () => {
+  const calloutFleet: Fleet = { ...exampleFleet, auth: { mode: 'jwt', callout: { permissions: { publish: ['ui.>'], subscribe: ['ui.>'] } } } };
+  let dir: string;
+  let me: { file: string; recipient: string };
+  let recipients: string;
+  let material: SecretMaterial;
+  /** A user seed made at run time: no message may show it. */
+  let secret: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'harmony-store-callout-'));
+    me = ageIdentity(dir, 'me.txt');
+    recipients = join(dir, 'recipients.txt');
+    writeFileSync(recipients, `${me.recipient}\n`);
+    // The nkeys material of one site plus JWT seeds: RSA keys are what takes long, not nkeys.
+    material = { ...mintMaterial({ ...exampleFleet, sites: exampleFleet.sites.slice(0, 1) }, () => LOCAL_SANS), jwt: newJwtSeeds(calloutFleet) };
+    secret = new TextDecoder().decode(createUser().getSeed());
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `material` with jwt.callout replaced by `callout`. */
+  const withCallout = (callout: unknown): unknown => ({ ...material, jwt: { ...material.jwt!, callout } });
+  const expectProblem = (callout: unknown, problem: string) => {
+    const message = storeProblem(withCallout(callout));
+    expect(message).toBe(problem);
+    expect(message).not.toMatch(SEED);
+    expect(message).not.toContain(secret);
+  };
+
+  test('default properties: newJwtSeeds gives a callout fleet callout seeds, and the store accepts them', () => {
+    expect(Object.keys(material.jwt!.callout!)).toEqual(['account', 'xkey', 'scope', 'responder', 'bearer']);
+    expect(storeProblem(material)).toBeUndefined();
+  });
+
+  test('round trip: jwt.callout is written and read back identical', () => {
+    const path = join(dir, 'nats.age');
+    writeStore(material, recipients, path);
+    const read = readStore(me.file, path);
+    expect(read).toEqual(material);
+    expect(read.jwt!.callout).toStrictEqual(material.jwt!.callout);
+    const text = readFileSync(path, 'utf8');
+    const callout = material.jwt!.callout!;
+    for (const seed of [callout.account.seed, ...callout.account.signingKeys, callout.xkey, callout.scope, callout.responder, callout.bearer]) expect(text).not.toContain(seed);
+  });
+
+  test('a store without jwt.callout reads back without it', () => {
+    const { callout: _callout, ...jwt } = material.jwt!;
+    const path = join(dir, 'plain.age');
+    writeStore({ ...material, jwt }, recipients, path);
+    expect('callout' in readStore(me.file, path).jwt!).toBe(false);
+  });
+
+  test('jwt.callout not an object', () => {
+    const problem = 'jwt.callout must be an object { account, xkey, scope, responder, bearer }';
+    expectProblem(secret, problem);
+    expectProblem(null, problem);
+    expectProblem([secret], problem);
+  });
+
+  test('the CALLOUT account: no signing key, or a seed that is no account seed', () => {
+    const callout = material.jwt!.callout!;
+    expectProblem({ ...callout, account: { seed: secret, signingKeys: [] } }, 'jwt.callout.account needs a seed and at least one signing key');
+    expectProblem({ ...callout, account: secret }, 'jwt.callout.account needs a seed and at least one signing key');
+    expectProblem({ ...callout, account: { ...callout.account, seed: secret } }, 'jwt.callout.account.seed is not an nkey account seed');
+    expectProblem({ ...callout, account: { ...callout.account, signingKeys: [callout.account.signingKeys[0], secret] } }, 'jwt.callout.account.signingKeys[1] is not an nkey account seed');
+  });
+
+  test('an xkey that is not a curve seed', () => {
+    const callout = material.jwt!.callout!;
+    expectProblem({ ...callout, xkey: secret }, 'jwt.callout.xkey is not a curve (xkey) seed');
+    expectProblem({ ...callout, xkey: callout.xkey.toLowerCase() }, 'jwt.callout.xkey is not a curve (xkey) seed');
+    expectProblem({ ...callout, xkey: undefined }, 'jwt.callout.xkey is not a curve (xkey) seed');
+  });
+
+  test('a scope that is not an account signing key seed', () => {
+    const callout = material.jwt!.callout!;
+    expectProblem({ ...callout, scope: secret }, 'jwt.callout.scope is not an account signing key seed');
+    expectProblem({ ...callout, scope: newSigningKey('operator') }, 'jwt.callout.scope is not an account signing key seed');
+    expectProblem({ ...callout, scope: callout.xkey }, 'jwt.callout.scope is not an account signing key seed');
+  });
+
+  test('a responder or bearer that is not a user seed', () => {
+    const callout = material.jwt!.callout!;
+    expectProblem({ ...callout, responder: callout.scope }, 'jwt.callout.responder is not a user seed');
+    expectProblem({ ...callout, responder: 7 }, 'jwt.callout.responder is not a user seed');
+    expectProblem({ ...callout, bearer: `${secret}X` }, 'jwt.callout.bearer is not a user seed');
+    expectProblem({ ...callout, bearer: newCalloutSeeds().xkey }, 'jwt.callout.bearer is not a user seed');
+  });
+
+  test('readStore names the field, never the value; writeStore refuses and writes nothing', () => {
+    const path = join(dir, 'bad.age');
+    const bad = withCallout({ ...material.jwt!.callout!, responder: secret.replace(/^SU/, 'SA') }) as SecretMaterial;
+    writeFileSync(path, encrypt(JSON.stringify(bad), recipients));
+    let message = '';
+    try {
+      readStore(me.file, path);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/is not a valid store: jwt\.callout\.responder is not a user seed; restore it from git history$/);
+    expect(message).not.toMatch(SEED);
+    const never = join(dir, 'never.age');
+    expect(() => writeStore(bad, recipients, never)).toThrow(/^refusing to write an invalid store: jwt\.callout\.responder is not a user seed$/);
+    expect(() => readFileSync(never)).toThrow(/ENOENT/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyPair } from 'nkeys.js';
-import { createAccount, createOperator, createUser, fromPublic, fromSeed } from 'nkeys.js';
+import { createAccount, createOperator, createUser, fromCurveSeed, fromPublic, fromSeed } from 'nkeys.js';
 import type { Fleet } from '../../../config/types';
 import type { IdentityKeys } from '../../../lib/nats/accounts';
 import { identityPermissions } from '../../../lib/nats/accounts';
@@ -446,6 +446,255 @@ describe('JWT bundle', () => {
       );
       expect(checksum).toBe(createHash('sha256').update(text).digest('hex'));
       expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    });
+  });
+});
+
+describe('JWT bundle with an auth callout', () => {
+  const permissions = { publish: ['ui.>'], subscribe: ['ui.>'] };
+  let fleet: Fleet;
+  let seeds: JwtSeeds;
+  let bundle: JwtBundle;
+  /** The same seeds without the callout, minted from `bundle`: only HARMONY is re-signed. */
+  let plain: JwtBundle;
+  let k: { operatorSigning: string; sys: string; app: string; appSigning: string; callout: string; calloutSigning: string; xkey: string; scope: string; responder: string; bearer: string };
+  /** The scoped key HARMONY should list, written out. */
+  let scopedKey: Record<string, unknown>;
+  const jwtFleet = (): Fleet => ({ ...exampleFleet, auth: { mode: 'jwt' } });
+  const withPermissions = (p: typeof permissions): Fleet => ({ ...exampleFleet, auth: { mode: 'jwt', callout: { permissions: p } } });
+  /** A CALLOUT account JWT with `nats` changed, signed by the operator's signing key (or `signer`). */
+  const calloutAccount = (change: Record<string, unknown>, signer: KeyPair = kp(seeds.operator.signingKeys[0])): string =>
+    encodeJwt(signer, { sub: k.callout, name: 'CALLOUT', iat: T0, nats: { ...claimsOf(bundle.accounts.CALLOUT).nats, ...change } as any });
+  const withCalloutAccount = (token: string): JwtBundle => ({ ...bundle, accounts: { ...bundle.accounts, CALLOUT: token } });
+  /** A callout user's JWT with `nats` changed, signed by the CALLOUT signing key (or `signer`). */
+  const calloutUser = (name: 'responder' | 'bearer', change: Record<string, unknown>, signer: KeyPair = kp(seeds.callout!.account.signingKeys[0])): string => {
+    const c = claimsOf(bundle.callout![name]);
+    return encodeJwt(signer, { sub: c.sub, name: c.name, iat: T0, nats: { ...c.nats, ...change } as any });
+  };
+
+  beforeAll(() => {
+    fleet = withPermissions(permissions);
+    seeds = newJwtSeeds(fleet);
+    const callout = seeds.callout!;
+    k = {
+      operatorSigning: publicOf(seeds.operator.signingKeys[0]),
+      sys: publicOf(seeds.accounts.SYS.seed),
+      app: publicOf(seeds.accounts.HARMONY.seed),
+      appSigning: publicOf(seeds.accounts.HARMONY.signingKeys[0]),
+      callout: publicOf(callout.account.seed),
+      calloutSigning: publicOf(callout.account.signingKeys[0]),
+      xkey: fromCurveSeed(new TextEncoder().encode(callout.xkey)).getPublicKey(),
+      scope: publicOf(callout.scope),
+      responder: publicOf(callout.responder),
+      bearer: publicOf(callout.bearer),
+    };
+    scopedKey = {
+      kind: 'user_scope',
+      key: k.scope,
+      role: 'callout',
+      template: { pub: { allow: ['ui.>'] }, sub: { allow: ['ui.>', '_INBOX_callout.>'] }, subs: -1, data: -1, payload: -1 },
+      description: '',
+    };
+    // No identity keys: the callout's tokens are what these tests are about, and each signature costs.
+    bundle = mintJwts(fleet, {}, seeds, T0);
+    const { callout: _callout, ...withoutCallout } = seeds;
+    plain = mintJwts(jwtFleet(), {}, withoutCallout, T1, bundle);
+  });
+
+  describe('mintJwts', () => {
+    test('default properties: a CALLOUT account after SYS and HARMONY, and the two callout tokens', () => {
+      expect(Object.keys(bundle)).toEqual(['operator', 'accounts', 'users', 'callout']);
+      expect(Object.keys(bundle.accounts)).toEqual(['SYS', 'HARMONY', 'CALLOUT']);
+      expect(Object.keys(bundle.callout!)).toEqual(['responder', 'bearer']);
+    });
+
+    test('CALLOUT: signed by the operator signing key, its signing key, authorization naming the responder, HARMONY and the xkey', () => {
+      expect(bodyOf(bundle.accounts.CALLOUT)).toStrictEqual({
+        iat: T0,
+        iss: k.operatorSigning,
+        name: 'CALLOUT',
+        sub: k.callout,
+        nats: {
+          limits: UNLIMITED,
+          signing_keys: [k.calloutSigning],
+          authorization: { auth_users: [k.responder], allowed_accounts: [k.app], xkey: k.xkey },
+          type: 'account',
+          version: 2,
+        },
+      });
+      expect(verifies(bundle.accounts.CALLOUT, k.operatorSigning)).toBe(true);
+    });
+
+    test("HARMONY lists its signing key and the key scoped to the callout's permissions, sorted by key", () => {
+      const signingKeys = bodyOf(bundle.accounts.HARMONY).nats.signing_keys;
+      expect(signingKeys).toStrictEqual(k.appSigning < k.scope ? [k.appSigning, scopedKey] : [scopedKey, k.appSigning]);
+      expect(verifies(bundle.accounts.HARMONY, k.operatorSigning)).toBe(true);
+    });
+
+    test('the responder: issued by the CALLOUT signing key, may answer requests on $SYS.REQ.USER.AUTH and nothing else', () => {
+      expect(bodyOf(bundle.callout!.responder)).toStrictEqual({
+        iat: T0,
+        iss: k.calloutSigning,
+        name: 'callout-responder',
+        sub: k.responder,
+        nats: { pub: { deny: ['>'] }, sub: { allow: ['$SYS.REQ.USER.AUTH'] }, resp: { max: 1, ttl: 0 }, subs: -1, data: -1, payload: -1, issuer_account: k.callout, type: 'user', version: 2 },
+      });
+      expect(verifies(bundle.callout!.responder, k.calloutSigning)).toBe(true);
+    });
+
+    test('the bearer: issued by the CALLOUT signing key, a bearer token denied everything', () => {
+      expect(bodyOf(bundle.callout!.bearer)).toStrictEqual({
+        iat: T0,
+        iss: k.calloutSigning,
+        name: 'callout-bearer',
+        sub: k.bearer,
+        nats: { pub: { deny: ['>'] }, sub: { deny: ['>'] }, subs: -1, data: -1, payload: -1, bearer_token: true, issuer_account: k.callout, type: 'user', version: 2 },
+      });
+      expect(verifies(bundle.callout!.bearer, k.calloutSigning)).toBe(true);
+    });
+
+    test('unchanged inputs: the callout tokens and the CALLOUT account byte-identical, whatever the time', () => {
+      const again = mintJwts(fleet, {}, seeds, T1, bundle);
+      expect(again.callout!.responder).toBe(bundle.callout!.responder);
+      expect(again.callout!.bearer).toBe(bundle.callout!.bearer);
+      expect(again.accounts.CALLOUT).toBe(bundle.accounts.CALLOUT);
+      expect(JSON.stringify(again)).toBe(JSON.stringify(bundle));
+    });
+
+    test("changed callout permissions re-sign HARMONY (its scoped key's template) only", () => {
+      const next = mintJwts(withPermissions({ publish: ['ui.>'], subscribe: ['ui.*'] }), {}, seeds, T1, bundle);
+      expect(bodyOf(next.accounts.HARMONY)).toMatchObject({ iat: T1, iss: k.operatorSigning, sub: k.app });
+      const scoped = (bodyOf(next.accounts.HARMONY).nats.signing_keys as unknown[]).find((key) => typeof key === 'object');
+      expect(scoped).toStrictEqual({ ...scopedKey, template: { ...(scopedKey.template as object), sub: { allow: ['ui.*', '_INBOX_callout.>'] } } });
+      expect({ ...next, accounts: { ...next.accounts, HARMONY: '' } }).toStrictEqual({ ...bundle, accounts: { ...bundle.accounts, HARMONY: '' } });
+    });
+
+    test('a new CALLOUT signing key: CALLOUT lists both, both users are re-signed by the newest', () => {
+      const added = newSigningKey('account');
+      const callout = seeds.callout!;
+      const rotated: JwtSeeds = { ...seeds, callout: { ...callout, account: { ...callout.account, signingKeys: [callout.account.signingKeys[0], added] } } };
+      const next = mintJwts(fleet, {}, rotated, T1, bundle);
+      expect(bodyOf(next.accounts.CALLOUT).nats.signing_keys).toStrictEqual([k.calloutSigning, publicOf(added)].sort());
+      for (const name of ['responder', 'bearer'] as const) {
+        expect(bodyOf(next.callout![name])).toStrictEqual({ ...bodyOf(bundle.callout![name]), iat: T1, iss: publicOf(added) });
+        expect(verifies(next.callout![name], publicOf(added))).toBe(true);
+      }
+      expect(next.accounts.HARMONY).toBe(bundle.accounts.HARMONY);
+      expect(next.operator).toBe(bundle.operator);
+      expect(checkJwts(fleet, {}, next)).toStrictEqual([]);
+    });
+
+    test('a fleet that dropped its callout: no CALLOUT account, no callout tokens, no scoped key in HARMONY', () => {
+      expect(Object.keys(plain)).toEqual(['operator', 'accounts', 'users']);
+      expect(Object.keys(plain.accounts)).toEqual(['SYS', 'HARMONY']);
+      expect(bodyOf(plain.accounts.HARMONY).nats.signing_keys).toStrictEqual([k.appSigning]);
+      expect(plain.operator).toBe(bundle.operator);
+      expect(plain.accounts.SYS).toBe(bundle.accounts.SYS);
+      expect(checkJwts(jwtFleet(), {}, plain)).toStrictEqual([]);
+    });
+
+    test('a fleet asking for a callout without callout seeds throws, naming the callout and `npm run keys -- sync`', () => {
+      const { callout: _callout, ...withoutCallout } = seeds;
+      expect(() => mintJwts(fleet, {}, withoutCallout, T1, bundle)).toThrow(
+        /^the age store has no JWT seeds for the auth callout \(fleet\.auth\.callout\); run `npm run keys -- sync` to mint them$/,
+      );
+    });
+  });
+
+  describe('checkJwts', () => {
+    const STALE = 'auth callout: the fleet has no auth.callout, yet the bundle still carries a CALLOUT account, its users or a scoped signing key';
+    const AUTHORIZATION = 'account CALLOUT: its authorization must name one responder, an xkey, and admit into HARMONY only';
+
+    test('default properties: a freshly minted bundle with a callout has no problem', () => {
+      expect(checkJwts(fleet, {}, bundle)).toStrictEqual([]);
+    });
+
+    test('the fleet has no callout: a CALLOUT account, callout tokens or a scoped key left in the bundle is stale', () => {
+      expect(checkJwts(jwtFleet(), {}, bundle)).toStrictEqual([STALE]);
+      expect(checkJwts(jwtFleet(), {}, { ...plain, accounts: { ...plain.accounts, CALLOUT: bundle.accounts.CALLOUT } })).toStrictEqual([STALE]);
+      expect(checkJwts(jwtFleet(), {}, { ...plain, callout: bundle.callout })).toStrictEqual([STALE]);
+      expect(checkJwts(jwtFleet(), {}, { ...plain, accounts: { ...plain.accounts, HARMONY: bundle.accounts.HARMONY } })).toStrictEqual([STALE]);
+      expect(checkJwts({ ...jwtFleet(), auth: undefined }, {}, bundle)).toStrictEqual([STALE]);
+    });
+
+    test("HARMONY's scoped key does not grant exactly the fleet's callout permissions, or there is none", () => {
+      const message = 'account HARMONY: its scoped signing key does not grant exactly auth.callout.permissions';
+      expect(checkJwts(withPermissions({ publish: ['ui.>', 'app.>'], subscribe: ['ui.>'] }), {}, bundle)).toStrictEqual([message]);
+      expect(checkJwts(withPermissions({ publish: ['ui.>'], subscribe: [] }), {}, bundle)).toStrictEqual([message]);
+      expect(checkJwts(fleet, {}, { ...bundle, accounts: { ...bundle.accounts, HARMONY: plain.accounts.HARMONY } })).toStrictEqual([message]);
+    });
+
+    test('a scoped key of another role is not the callout key', () => {
+      const nats = claimsOf(bundle.accounts.HARMONY).nats;
+      const keys = (nats.signing_keys as unknown[]).map((key) => (typeof key === 'object' ? { ...(key as object), role: 'admin' } : key));
+      const forged = encodeJwt(kp(seeds.operator.signingKeys[0]), { sub: k.app, name: 'HARMONY', iat: T0, nats: { ...nats, signing_keys: keys } as any });
+      expect(checkJwts(fleet, {}, { ...bundle, accounts: { ...bundle.accounts, HARMONY: forged } })).toStrictEqual([
+        'account HARMONY: its scoped signing key does not grant exactly auth.callout.permissions',
+      ]);
+    });
+
+    test('no CALLOUT account JWT', () => {
+      const { CALLOUT: _callout, ...accounts } = bundle.accounts;
+      expect(checkJwts(fleet, {}, { ...bundle, accounts })).toStrictEqual(['account CALLOUT: no JWT']);
+    });
+
+    test('a CALLOUT account signed by a key the operator does not trust', () => {
+      const stranger = createOperator();
+      expect(checkJwts(fleet, {}, withCalloutAccount(calloutAccount({}, stranger)))).toStrictEqual([
+        `account CALLOUT: signed by ${stranger.getPublicKey()}, not by one of the operator's signing keys`,
+      ]);
+    });
+
+    test('an authorization that admits into another account as well, or names no xkey', () => {
+      const authz = claimsOf(bundle.accounts.CALLOUT).nats.authorization;
+      expect(checkJwts(fleet, {}, withCalloutAccount(calloutAccount({ authorization: { ...authz, allowed_accounts: [k.app, k.sys].sort() } })))).toStrictEqual([AUTHORIZATION]);
+      const { xkey: _xkey, ...noXkey } = authz;
+      expect(checkJwts(fleet, {}, withCalloutAccount(calloutAccount({ authorization: noXkey })))).toStrictEqual([AUTHORIZATION]);
+    });
+
+    test('no authorization at all: no responder either', () => {
+      const { authorization: _authz, ...nats } = claimsOf(bundle.accounts.CALLOUT).nats;
+      const forged = encodeJwt(kp(seeds.operator.signingKeys[0]), { sub: k.callout, name: 'CALLOUT', iat: T0, nats: nats as any });
+      expect(checkJwts(fleet, {}, withCalloutAccount(forged))).toStrictEqual([AUTHORIZATION, 'callout responder: not the user account CALLOUT lists in auth_users']);
+    });
+
+    test('auth_users names another user than the responder', () => {
+      const authz = claimsOf(bundle.accounts.CALLOUT).nats.authorization;
+      expect(checkJwts(fleet, {}, withCalloutAccount(calloutAccount({ authorization: { ...authz, auth_users: [k.bearer] } })))).toStrictEqual([
+        'callout responder: not the user account CALLOUT lists in auth_users',
+      ]);
+    });
+
+    test('a callout user not issued by the CALLOUT signing key, or for another account', () => {
+      const stranger = createAccount();
+      expect(checkJwts(fleet, {}, { ...bundle, callout: { ...bundle.callout!, responder: calloutUser('responder', {}, stranger) } })).toStrictEqual([
+        "callout responder: not issued by account CALLOUT's signing key",
+      ]);
+      expect(checkJwts(fleet, {}, { ...bundle, callout: { ...bundle.callout!, bearer: calloutUser('bearer', { issuer_account: k.app }) } })).toStrictEqual([
+        "callout bearer: not issued by account CALLOUT's signing key",
+      ]);
+    });
+
+    test('a bearer JWT that is not a bearer token', () => {
+      const { bearer_token: _bearer, ...nats } = claimsOf(bundle.callout!.bearer).nats;
+      const notBearer = encodeJwt(kp(seeds.callout!.account.signingKeys[0]), { sub: k.bearer, name: 'callout-bearer', iat: T0, nats: nats as any });
+      expect(checkJwts(fleet, {}, { ...bundle, callout: { ...bundle.callout!, bearer: notBearer } })).toStrictEqual(['callout bearer: not a bearer token']);
+    });
+
+    test('callout tokens missing or tampered', () => {
+      expect(checkJwts(fleet, {}, { ...bundle, callout: undefined })).toStrictEqual(['callout responder: no JWT', 'callout bearer: no JWT']);
+      expect(checkJwts(fleet, {}, { ...bundle, callout: { ...bundle.callout!, responder: tamper(bundle.callout!.responder) } })).toStrictEqual([
+        `callout responder: the signature of user JWT "callout-responder" does not verify against its issuer ${k.calloutSigning}`,
+      ]);
+    });
+  });
+
+  test('jwtAccountsDoc preloads the CALLOUT account with the others', () => {
+    expect(jwtAccountsDoc(bundle)).toStrictEqual({
+      operator: bundle.operator,
+      system_account: k.sys,
+      resolver: 'MEMORY',
+      resolver_preload: { [k.sys]: bundle.accounts.SYS, [k.app]: bundle.accounts.HARMONY, [k.callout]: bundle.accounts.CALLOUT },
     });
   });
 });

@@ -1,4 +1,4 @@
-import { accountClaim, operatorClaim, userClaim } from '../../../lib/nats/jwt-claims';
+import { accountClaim, authorizationResponseClaim, bearerUserClaim, operatorClaim, scopedSigningKey, scopedUserClaim, userClaim } from '../../../lib/nats/jwt-claims';
 
 // Field names and values written out from nats-io/jwt v2 (operator_claims.go,
 // account_claims.go, user_claims.go). toStrictEqual: an absent field must be
@@ -62,6 +62,53 @@ describe('accountClaim', () => {
     accountClaim({ signingKeys: keys });
     expect(keys).toEqual(['AZ', 'AA']);
   });
+
+  test('scoped keys are listed with the plain ones, one list sorted by key (nats-io/jwt SigningKeys)', () => {
+    const scopedB = scopedSigningKey('AB', 'callout', { publish: ['ui.>'], subscribe: ['ui.>'] });
+    const scopedZ = scopedSigningKey('AZ', 'other', { publish: [], subscribe: ['z'] });
+    const claim = accountClaim({ signingKeys: ['AM', 'AA'], scopedKeys: [scopedZ, scopedB] });
+    expect(claim).toStrictEqual({ limits: UNLIMITED, signing_keys: ['AA', scopedB, 'AM', scopedZ], type: 'account', version: 2 });
+    expect(claim.signing_keys).toStrictEqual([
+      'AA',
+      { kind: 'user_scope', key: 'AB', role: 'callout', template: { pub: { allow: ['ui.>'] }, sub: { allow: ['ui.>'] }, subs: -1, data: -1, payload: -1 }, description: '' },
+      'AM',
+      { kind: 'user_scope', key: 'AZ', role: 'other', template: { pub: { deny: ['>'] }, sub: { allow: ['z'] }, subs: -1, data: -1, payload: -1 }, description: '' },
+    ]);
+  });
+
+  test('an empty scopedKeys list changes nothing', () => {
+    expect(accountClaim({ signingKeys: ['AB', 'AA'], scopedKeys: [] })).toStrictEqual({ limits: UNLIMITED, signing_keys: ['AA', 'AB'], type: 'account', version: 2 });
+  });
+
+  test('callout: an authorization with auth_users and allowed_accounts sorted, and the xkey, between revocations and type', () => {
+    const claim = accountClaim({
+      signingKeys: ['AK'],
+      revocations: { UR: 5 },
+      callout: { authUsers: ['UZZ', 'UAA'], allowedAccounts: ['AZZ', 'AAA', 'AMM'], xkey: 'XKEY' },
+    });
+    expect(claim).toStrictEqual({
+      limits: UNLIMITED,
+      signing_keys: ['AK'],
+      revocations: { UR: 5 },
+      authorization: { auth_users: ['UAA', 'UZZ'], allowed_accounts: ['AAA', 'AMM', 'AZZ'], xkey: 'XKEY' },
+      type: 'account',
+      version: 2,
+    });
+    expect(Object.keys(claim)).toEqual(['limits', 'signing_keys', 'revocations', 'authorization', 'type', 'version']);
+    expect(Object.keys(claim.authorization as object)).toEqual(['auth_users', 'allowed_accounts', 'xkey']);
+  });
+
+  test("callout: sorts copies, the caller's lists keep their order", () => {
+    const authUsers = ['UB', 'UA'];
+    const allowedAccounts = ['AB', 'AA'];
+    accountClaim({ signingKeys: [], callout: { authUsers, allowedAccounts, xkey: 'X' } });
+    expect([authUsers, allowedAccounts]).toEqual([['UB', 'UA'], ['AB', 'AA']]);
+  });
+
+  test('no authorization field without a callout', () => {
+    const claim = accountClaim({ signingKeys: ['AK'], scopedKeys: [scopedSigningKey('AS', 'callout', { publish: ['p'], subscribe: ['s'] })] });
+    expect('authorization' in claim).toBe(false);
+  });
 });
 
 describe('userClaim', () => {
@@ -102,5 +149,85 @@ describe('userClaim', () => {
     const claim = userClaim({ permissions: { publish: ['p'], subscribe: [] }, issuerAccount: 'A' });
     expect(claim.pub).toStrictEqual({ allow: ['p'] });
     expect(claim.sub).toStrictEqual({ deny: ['>'] });
+  });
+
+  test('responses: may answer one reply per request, without time limit (resp {max: 1, ttl: 0})', () => {
+    const permissions = { publish: [], subscribe: ['$SYS.REQ.USER.AUTH'] };
+    expect(userClaim({ permissions, issuerAccount: 'ACALL', responses: true })).toStrictEqual({
+      pub: { deny: ['>'] },
+      sub: { allow: ['$SYS.REQ.USER.AUTH'] },
+      resp: { max: 1, ttl: 0 },
+      subs: -1,
+      data: -1,
+      payload: -1,
+      issuer_account: 'ACALL',
+      type: 'user',
+      version: 2,
+    });
+  });
+
+  test('no resp field unless responses is true', () => {
+    const permissions = { publish: ['p'], subscribe: ['s'] };
+    for (const responses of [undefined, false]) {
+      const claim = userClaim({ permissions, issuerAccount: 'A', responses });
+      expect('resp' in claim).toBe(false);
+      expect(claim).toStrictEqual({ pub: { allow: ['p'] }, sub: { allow: ['s'] }, subs: -1, data: -1, payload: -1, issuer_account: 'A', type: 'user', version: 2 });
+    }
+  });
+});
+
+describe('scopedSigningKey', () => {
+  test('default properties: a user scope of the key and role, the template the allow lists with limits off, no description', () => {
+    expect(scopedSigningKey('ASCOPE', 'callout', { publish: ['ui.>', 'app.x'], subscribe: ['ui.>', '_INBOX_callout.>'] })).toStrictEqual({
+      kind: 'user_scope',
+      key: 'ASCOPE',
+      role: 'callout',
+      template: { pub: { allow: ['ui.>', 'app.x'] }, sub: { allow: ['ui.>', '_INBOX_callout.>'] }, subs: -1, data: -1, payload: -1 },
+      description: '',
+    });
+  });
+
+  test('an empty list in the template is a deny of everything, as in a user JWT', () => {
+    const key = scopedSigningKey('A', 'r', { publish: [], subscribe: [] });
+    expect(key.template).toStrictEqual({ pub: { deny: ['>'] }, sub: { deny: ['>'] }, subs: -1, data: -1, payload: -1 });
+  });
+
+  test('the template holds copies of the lists', () => {
+    const permissions = { publish: ['a'], subscribe: ['b'] };
+    const template = scopedSigningKey('A', 'r', permissions).template as { pub: { allow: string[] }; sub: { allow: string[] } };
+    expect(template.pub.allow).not.toBe(permissions.publish);
+    expect(template.sub.allow).not.toBe(permissions.subscribe);
+  });
+});
+
+describe('bearerUserClaim', () => {
+  test('default properties: denies everything, limits off, a bearer token of the issuer account', () => {
+    expect(bearerUserClaim('ACALLOUT')).toStrictEqual({
+      pub: { deny: ['>'] },
+      sub: { deny: ['>'] },
+      subs: -1,
+      data: -1,
+      payload: -1,
+      bearer_token: true,
+      issuer_account: 'ACALLOUT',
+      type: 'user',
+      version: 2,
+    });
+  });
+});
+
+describe('scopedUserClaim', () => {
+  test('default properties: the issuer account and nothing else (the scope template applies)', () => {
+    expect(scopedUserClaim('AAPP')).toStrictEqual({ issuer_account: 'AAPP', type: 'user', version: 2 });
+  });
+});
+
+describe('authorizationResponseClaim', () => {
+  test('an admission carries the user JWT, no error', () => {
+    expect(authorizationResponseClaim({ jwt: 'h.p.s' })).toStrictEqual({ jwt: 'h.p.s', type: 'authorization_response', version: 2 });
+  });
+
+  test('a refusal carries the error, no jwt', () => {
+    expect(authorizationResponseClaim({ error: 'bad token' })).toStrictEqual({ error: 'bad token', type: 'authorization_response', version: 2 });
   });
 });

@@ -104,6 +104,37 @@ describe('encodeJwt', () => {
   });
 });
 
+describe('encodeJwt with an audience (authorization responses)', () => {
+  let issuer: KeyPair;
+  let subject: string;
+  beforeAll(() => {
+    issuer = createAccount();
+    subject = createUser().getPublicKey();
+  });
+
+  test('aud is written first, before jti, and hashed first into the jti', () => {
+    const iss = issuer.getPublicKey();
+    const token = encodeJwt(issuer, { aud: 'NSERVERID', sub: subject, name: 'response', iat: T0, nats: { jwt: 'h.p.s', type: 'authorization_response', version: 2 } });
+    const jti = base32(createHash('sha512-256').update(`{"aud":"NSERVERID","iat":${T0},"iss":"${iss}","name":"response","sub":"${subject}"}`).digest());
+    expect(jti).not.toBe(expectedJti(T0, iss, 'response', subject));
+    const text = partText(token, 1);
+    expect(text.startsWith(`{"aud":"NSERVERID","jti":"${jti}",`)).toBe(true);
+    expect(text).toBe(
+      `{"aud":"NSERVERID","jti":"${jti}","iat":${T0},"iss":"${iss}","name":"response","sub":"${subject}","nats":{"jwt":"h.p.s","type":"authorization_response","version":2}}`,
+    );
+    expect(jwtId({ aud: 'NSERVERID', iat: T0, iss, name: 'response', sub: subject })).toBe(jti);
+  });
+
+  test('without aud (or an empty one) there is no aud key and the jti is the plain one', () => {
+    const iss = issuer.getPublicKey();
+    for (const aud of [undefined, '']) {
+      const text = partText(encodeJwt(issuer, { aud, sub: subject, name: 'u', iat: 3, nats: { type: 'user', version: 2 } }), 1);
+      expect(JSON.parse(text)).not.toHaveProperty('aud');
+      expect(text.startsWith(`{"jti":"${expectedJti(3, iss, 'u', subject)}",`)).toBe(true);
+    }
+  });
+});
+
 describe('decodeJwt', () => {
   let issuer: KeyPair;
   let other: KeyPair;
