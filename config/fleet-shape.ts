@@ -1,6 +1,6 @@
 import type { MgmtHostSpec } from './mgmt-types';
 import type { AlertReceiverSpec, MgmtBackupSpec, MonitoringSpec, RetentionSpec } from './ops-types';
-import type { AuthSpec, BackendSpec, CalloutSpec, Fleet, JwtAuthSpec, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec } from './types';
+import type { AuthSpec, BackendSpec, CalloutSpec, Fleet, JwtAuthSpec, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec, WebSocketSpec } from './types';
 
 /**
  * The fleet's shape, checked at run time before any rule: synth transpiles
@@ -83,6 +83,7 @@ const SITE = shape<SiteSpec>('site', {
   resources: opt(shape<NonNullable<SiteSpec['resources']>>('resources', { cpu: opt('string'), memory: opt('string'), memoryLimit: opt('string') })),
   spread: opt(SPREAD),
   metrics: opt(shape<NonNullable<SiteSpec['metrics']>>('metrics', { port: opt('number') })),
+  websocket: opt(shape<WebSocketSpec>('websocket', { tlsSecret: req('string'), port: opt('number'), sourceRanges: opt('strings') })),
 });
 
 const SERVICE = shape<ServiceIdentitySpec>('service', { name: req('string'), publish: req('strings'), subscribe: req('strings') });

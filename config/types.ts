@@ -154,6 +154,11 @@ export interface SiteSpec {
    */
   readonly spread?: SpreadSpec;
   /**
+   * A TLS WebSocket listener for browsers (see WebSocketSpec).
+   * @default none
+   */
+  readonly websocket?: WebSocketSpec;
+  /**
    * Metrics for the mgmt host's Prometheus: the chart's exporter sidecar
    * runs on every server, and server `nats-<i>` is published on port
    * `port + i` (a LoadBalancer Service per server, or a NodePort when the
@@ -166,6 +171,31 @@ export interface SiteSpec {
      */
     readonly port?: number;
   };
+}
+
+/**
+ * A WebSocket listener for clients that cannot speak plain NATS (browsers),
+ * on this site's servers: TLS always, the same accounts and permissions as
+ * the NATS port (with auth callout, browsers present the bearer JWT and
+ * their token). Exposed by a LoadBalancer Service.
+ */
+export interface WebSocketSpec {
+  /**
+   * A `kubernetes.io/tls` Secret in the site's NATS namespace holding the
+   * certificate browsers will trust (e.g. from cert-manager for the public
+   * host name): the fleet CA signs server certificates no browser trusts.
+   */
+  readonly tlsSecret: string;
+  /**
+   * Port of the LoadBalancer Service.
+   * @default 443
+   */
+  readonly port?: number;
+  /**
+   * Client addresses allowed to reach it (CIDRs).
+   * @default ["0.0.0.0/0"]: browsers come from anywhere; authentication is what admits them
+   */
+  readonly sourceRanges?: readonly string[];
 }
 
 /** How a site's gateway is exposed and advertised to the other sites. */

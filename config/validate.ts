@@ -7,6 +7,7 @@ import type { IdentityKeys } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { validateAuth } from './validate-auth';
 import { allowListRules } from './allow-list-rules';
+import { websocketRules } from './validate-websocket';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../lib/nats/accounts';
 import { kvLayout, originCandidates } from '../lib/nats/kv-placement';
 import { serverName } from '../lib/nats/names';
@@ -484,6 +485,7 @@ export function validateFleet(fleet: Fleet, keys: IdentityKeys, jwts?: JwtBundle
     ...fleetSiteRules(fleet),
     ...(fleet.sites.length >= 3 && fleet.sites.every((s) => isInt(siteNodes(s), 3)) ? quorumRules(fleet) : []),
     ...fleet.sites.flatMap((s, i) => siteRules(s, i)),
+    ...fleet.sites.flatMap((s, i) => websocketRules(s, i)),
     ...accountRules(fleet),
     ...kvRules(fleet),
     ...identityRules(fleet, keys),

@@ -4,6 +4,7 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Fleet, SiteSpec } from '../config/types';
 import { SiteMetrics } from '../constructs/site-metrics';
+import { WebSocketListener } from '../constructs/websocket-listener';
 import { GatewayMesh } from '../constructs/gateway-mesh';
 import { AGENT_SECRET, HarmonyAccount } from '../constructs/harmony-account';
 import { KvProvisioner } from '../constructs/kv-provisioner';
@@ -77,6 +78,7 @@ export class NatsSiteStack extends TerraformStack {
     const nats = new NatsSite(this, 'nats', { fleet, site, secrets, revisions, accountsChecksum: accounts.checksum });
     const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
     new SiteMetrics(this, 'metrics', { fleet, site, namespace: nats.namespace });
+    if (site.websocket) new WebSocketListener(this, 'websocket', { site: { ...site, websocket: site.websocket }, namespace: nats.namespace });
     const account = new HarmonyAccount(this, 'account', {
       natsNamespace: nats.namespace,
       accounts,

@@ -23,7 +23,7 @@ export interface LoopbackBlock {
 }
 
 /** Ports every local server listens on, at its own address. Not the NATS defaults, so a system nats-server on 0.0.0.0 does not collide. */
-export const LOCAL_PORTS = { client: 14222, cluster: 16222, gateway: 17222, monitor: 18222 } as const;
+export const LOCAL_PORTS = { client: 14222, cluster: 16222, gateway: 17222, monitor: 18222, websocket: 18443 } as const;
 
 /** Port of the marker socket that claims a block. */
 export const CLAIM_PORT = 18999;

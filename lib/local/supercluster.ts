@@ -33,7 +33,7 @@ export interface LocalServer {
   readonly host: string;
   /** `http://<host>:<monitor port>` */
   readonly monitorUrl: string;
-  readonly ports: { readonly client: number; readonly cluster: number; readonly gateway: number; readonly monitor: number };
+  readonly ports: { readonly client: number; readonly cluster: number; readonly gateway: number; readonly monitor: number; readonly websocket: number };
   readonly dir: string;
   readonly confPath: string;
   readonly logPath: string;
@@ -181,6 +181,12 @@ export class LocalSupercluster {
 
   serversOf(site: string): LocalServer[] {
     return this.servers.filter((s) => s.site === site);
+  }
+
+  /** `wss://` URLs of a site's servers (sites[].websocket; locally with the site's fleet-CA certificate). */
+  websocketUrls(site: string): string[] {
+    if (!this.site(site).websocket) throw new Error(`site ${site} has no websocket listener (sites[].websocket)`);
+    return this.serversOf(site).map((s) => `wss://${s.host}:${s.ports.websocket}`);
   }
 
   clientUrls(site: string): string[] {

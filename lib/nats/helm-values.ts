@@ -88,6 +88,8 @@ export function siteHelmValues(fleet: Fleet, site: SiteSpec, revisions: SiteRevi
         merge: doc.jetstream,
       },
       monitor: { enabled: true, port: PORTS.monitor },
+      // The chart mounts tls.secretName at POD_PATHS.websocketTlsDir (its default dir) and writes port and tls; merge says the same.
+      ...(site.websocket ? { websocket: { enabled: true, port: PORTS.websocket, tls: { enabled: true, secretName: site.websocket.tlsSecret }, merge: doc.websocket } } : {}),
       merge: { $include: doc['$include'] },
     },
     tlsCA: { enabled: true, secretName: SECRETS.tls, key: 'ca.crt', dir: POD_PATHS.caDir },

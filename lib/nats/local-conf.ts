@@ -5,7 +5,7 @@ import { formatConf } from './conf-format';
 /** Where one server of the local supercluster listens and keeps its files. */
 export interface LocalPlacement {
   readonly host: string;
-  readonly ports: { readonly client: number; readonly cluster: number; readonly gateway: number; readonly monitor: number };
+  readonly ports: { readonly client: number; readonly cluster: number; readonly gateway: number; readonly monitor: number; readonly websocket: number };
   /** Address other sites dial for this site's gateway. */
   readonly advertise: string;
   readonly storeDir: string;
@@ -40,6 +40,12 @@ export function renderLocalConf(doc: ConfDoc, p: LocalPlacement): string {
   Object.assign(gateway, { host: p.host, port: p.ports.gateway, advertise: p.advertise });
   tlsFiles(cluster.tls);
   tlsFiles(gateway.tls);
+  const websocket = conf.websocket as Mutable | undefined;
+  if (websocket) {
+    // The site's certificate stands in for the public one; it names the server's loopback address.
+    Object.assign(websocket, { host: p.host, port: p.ports.websocket });
+    Object.assign(websocket.tls as Mutable, { cert_file: join(p.tlsDir, 'tls.crt'), key_file: join(p.tlsDir, 'tls.key') });
+  }
   jetstream.store_dir = p.storeDir;
   return formatConf(conf as ConfDoc);
 }

@@ -9,7 +9,7 @@ export const RELEASE_NAME = 'nats';
 export const HEADLESS_SERVICE = `${RELEASE_NAME}-headless`;
 
 /** Container ports: the chart's defaults, kept so its probes and services line up. */
-export const PORTS = { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222 } as const;
+export const PORTS = { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222, websocket: 8080 } as const;
 
 /** Server names must be unique across the supercluster: prefix the pod name with the site. */
 export const serverNamePrefix = (site: SiteSpec): string => `${site.name}-`;
@@ -42,6 +42,7 @@ export const POD_PATHS = {
   configDir: '/etc/nats-config',
   clusterTlsDir: '/etc/nats-certs/cluster',
   gatewayTlsDir: '/etc/nats-certs/gateway',
+  websocketTlsDir: '/etc/nats-certs/websocket',
   caDir: '/etc/nats-ca-cert',
   accountsDir: '/etc/nats-accounts',
   storeDir: '/data',

@@ -64,6 +64,10 @@ export function siteServerConfig(fleet: Fleet, site: SiteSpec): ConfDoc {
         urls: remote.urls.map((_, i) => envRef(gatewayUrlEnv(remote.name, i))),
       })),
     },
+    // Browsers: TLS with the site's public certificate (sites[].websocket.tlsSecret), the same accounts.
+    ...(site.websocket
+      ? { websocket: { port: PORTS.websocket, tls: { cert_file: `${POD_PATHS.websocketTlsDir}/tls.crt`, key_file: `${POD_PATHS.websocketTlsDir}/tls.key` } } }
+      : {}),
     jetstream: {
       store_dir: POD_PATHS.storeDir,
       max_file_store: bytes(site.storage.size),

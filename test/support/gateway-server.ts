@@ -72,7 +72,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     confPath,
     renderLocalConf(doc as unknown as Parameters<typeof renderLocalConf>[0], {
       host: '127.0.0.1',
-      ports,
+      ports: { ...ports, websocket: 0 },
       advertise: `127.0.0.1:${ports.gateway}`,
       storeDir: join(options.dir, 'data'),
       tlsDir,
