@@ -44,7 +44,7 @@ export function renderLocalConf(doc: ConfDoc, p: LocalPlacement): string {
   if (websocket) {
     // The site's certificate stands in for the public one; it names the server's loopback address.
     Object.assign(websocket, { host: p.host, port: p.ports.websocket });
-    Object.assign(websocket.tls as Mutable, { cert_file: join(p.tlsDir, 'tls.crt'), key_file: join(p.tlsDir, 'tls.key') });
+    tlsFiles(websocket.tls);
   }
   jetstream.store_dir = p.storeDir;
   return formatConf(conf as ConfDoc);

@@ -66,7 +66,13 @@ export function siteServerConfig(fleet: Fleet, site: SiteSpec): ConfDoc {
     },
     // Browsers: TLS with the site's public certificate (sites[].websocket.tlsSecret), the same accounts.
     ...(site.websocket
-      ? { websocket: { port: PORTS.websocket, tls: { cert_file: `${POD_PATHS.websocketTlsDir}/tls.crt`, key_file: `${POD_PATHS.websocketTlsDir}/tls.key` } } }
+      ? {
+          websocket: {
+            port: PORTS.websocket,
+            // ca_file as the chart writes it (tlsCA is on); without `verify` it asks browsers for no certificate.
+            tls: { cert_file: `${POD_PATHS.websocketTlsDir}/tls.crt`, key_file: `${POD_PATHS.websocketTlsDir}/tls.key`, ca_file: POD_TLS.ca_file },
+          },
+        }
       : {}),
     jetstream: {
       store_dir: POD_PATHS.storeDir,
