@@ -20,6 +20,7 @@ import type { KeyPair } from 'nkeys.js';
 import { createAccount, fromCurveSeed, fromSeed } from 'nkeys.js';
 import { inboxPrefix } from '../../lib/nats/permissions';
 import { jwtE2eFleet, useSupercluster } from './harness';
+import { subscribeRefused } from './probes';
 
 /*
  * Auth callout on real nats-server (JWT mode, fleet.auth.callout): a client
@@ -58,18 +59,6 @@ describe('auth callout in JWT mode (real nats-server)', () => {
     } catch (e) {
       return e instanceof JsApiError ? `${e.errCode}: ${e.description}` : (e as Error).message;
     }
-  };
-  const subscribeRefused = async (nc: NatsConnection, subject: string): Promise<string> => {
-    const sub = nc.subscribe(subject);
-    const outcome = (async () => {
-      try {
-        for await (const _ of sub) return 'a message arrived';
-        return 'closed without error';
-      } catch (e) {
-        return (e as Error).message;
-      }
-    })();
-    return Promise.race([outcome, new Promise<string>((r) => setTimeout(() => r('no refusal within 5 s'), 5000))]);
   };
 
   /** A publish the server refuses: the error it reports on the connection, within a bound. */

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,16 +10,10 @@ import { UsageError, initStore, listKeys, printSeed, reencryptStore, retireKey, 
 import { encryptStore, readStore, writeCiphertext } from '../../lib/secrets/store';
 import { currentKey, publicKeys } from '../../lib/secrets/material';
 import { exampleFleet, withSite } from '../fixtures/fleet';
+import { ageIdentity } from '../support/age-identity';
 
 const SEED = /S[OAUXNC][A-Z2-7]{56}/;
 const REPO = join(__dirname, '..', '..');
-
-function ageIdentity(dir: string, name: string): { readonly file: string; readonly recipient: string } {
-  const file = join(dir, name);
-  execFileSync('age-keygen', ['-o', file], { stdio: 'pipe' });
-  const recipient = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(file, 'utf8'))![1];
-  return { file, recipient };
-}
 
 describe('keys commands', () => {
   let root: string;

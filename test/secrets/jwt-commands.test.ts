@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { initStore, retireKey, rotateKey, runCli, syncStore } from '../../lib/se
 import type { SecretMaterial } from '../../lib/secrets/material';
 import { encryptStore, readStore, writeCiphertext } from '../../lib/secrets/store';
 import { exampleFleet } from '../fixtures/fleet';
+import { ageIdentity } from '../support/age-identity';
 
 const SEED = /S[OAUXNC][A-Z2-7]{56}/;
 const T0 = 1_700_000_000;
@@ -31,13 +31,6 @@ const withServices = (list: typeof services): Fleet => ({ ...jwtFleet, account: 
 const calloutFleet: Fleet = { ...jwtFleet, auth: { mode: 'jwt', callout: { permissions: { publish: ['ui.>'], subscribe: ['ui.>'] } } } };
 
 const publicOf = (seed: string): string => fromSeed(new TextEncoder().encode(seed)).getPublicKey();
-
-function ageIdentity(dir: string, name: string): { readonly file: string; readonly recipient: string } {
-  const file = join(dir, name);
-  execFileSync('age-keygen', ['-o', file], { stdio: 'pipe' });
-  const recipient = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(file, 'utf8'))![1];
-  return { file, recipient };
-}
 
 describe('keys commands in JWT mode', () => {
   let root: string;

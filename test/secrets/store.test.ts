@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,16 +12,9 @@ import { readStore, storeProblem, syncPublicKeys, writeStore } from '../../lib/s
 import { resticEnvFile, siteTfVars } from '../../lib/secrets/tf-vars';
 import { SITE_VARIABLES } from '../../stacks/site-variables';
 import { exampleFleet } from '../fixtures/fleet';
+import { ageIdentity } from '../support/age-identity';
 
 const SEED = /S[OAUXNC][A-Z2-7]{56}/;
-
-/** A throwaway age identity; returns its file and its recipient (public key). */
-function ageIdentity(dir: string, name: string): { readonly file: string; readonly recipient: string } {
-  const file = join(dir, name);
-  execFileSync('age-keygen', ['-o', file], { stdio: 'pipe' });
-  const recipient = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(file, 'utf8'))![1];
-  return { file, recipient };
-}
 
 describe('age-encrypted secrets store', () => {
   let dir: string;

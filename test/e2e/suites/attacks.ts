@@ -13,6 +13,7 @@ import { waitFor } from '../../../lib/local/readiness';
 import type { Fleet } from '../../../config/types';
 import { authMode } from '../../../lib/defaults';
 import { useSupercluster } from '../harness';
+import { subscribeRefused } from '../probes';
 
 /*
  * The HARMONY account against an attacker holding one identity's seed, on
@@ -39,20 +40,6 @@ export function attackSuite(fleet: Fleet): void {
       await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
     });
 
-    /** A subscription the server refuses: the error it reports, within a bound. */
-    const subscribeRefused = async (nc: NatsConnection, subject: string): Promise<string> => {
-      const sub = nc.subscribe(subject);
-      const outcome = (async () => {
-        try {
-          for await (const _ of sub) return 'a message arrived';
-          return 'closed without error';
-        } catch (e) {
-          return (e as Error).message;
-        }
-      })();
-      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('no refusal within 5 s'), 5000));
-      return Promise.race([outcome, timeout]);
-    };
 
     /** A raw JetStream API call: the error the server or its permissions answer. */
     const refused = async (nc: NatsConnection, api: string, body: unknown = {}): Promise<string> => {

@@ -1,8 +1,10 @@
+import { Testing } from 'cdktf';
 import { NATS_POD_SELECTOR } from '../../../constructs/gateway-mesh';
+import { WebSocketListener } from '../../../constructs/websocket-listener';
 import { NATS_CHART, siteHelmValues } from '../../../lib/nats/helm-values';
 import { HEADLESS_SERVICE, POD_PATHS, PORTS } from '../../../lib/nats/names';
 import { POD_TLS, siteServerConfig } from '../../../lib/nats/site-config';
-import { exampleFleet } from '../../fixtures/fleet';
+import { exampleFleet, withSite } from '../../fixtures/fleet';
 
 /**
  * Facts about the official chart (nats-io/k8s helm/charts/nats, version
@@ -18,12 +20,27 @@ const CHART = {
   /** What files/config/config.yaml writes at the top level with default ports. */
   renderedTopLevel: { server_name: '<< $SERVER_NAME >>', lame_duck_grace_period: '10s', lame_duck_duration: '30s', port: 4222, http_port: 8222 },
   /** Where the chart mounts `<protocol>.tls.secretName` and `tlsCA.secretName`. */
-  tlsDirs: { cluster: '/etc/nats-certs/cluster', gateway: '/etc/nats-certs/gateway', ca: '/etc/nats-ca-cert' },
+  tlsDirs: { cluster: '/etc/nats-certs/cluster', gateway: '/etc/nats-certs/gateway', websocket: '/etc/nats-certs/websocket', ca: '/etc/nats-ca-cert' },
   /** Release `nats`: fullname `nats`, headless service `<fullname>-headless`, selector labels. */
   headlessService: 'nats-headless',
   selector: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'nats' },
   /** The chart's default container ports. */
-  ports: { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222 },
+  ports: { client: 4222, cluster: 6222, gateway: 7222, monitor: 8222, websocket: 8080 },
+  /**
+   * With `config.websocket.enabled` and `tls.enabled` + `tls.secretName`
+   * (tlsCA on, as ours): the block files/config/websocket.yaml writes into
+   * nats.conf, the container port name (files/stateful-set/nats-container.yaml)
+   * and where the Secret is mounted. Rendered with minihelm from the chart's
+   * own templates, once without our `merge` and once with it: the same block.
+   */
+  websocket: {
+    rendered: {
+      port: 8080,
+      tls: { ca_file: '/etc/nats-ca-cert/ca.crt', cert_file: '/etc/nats-certs/websocket/tls.crt', key_file: '/etc/nats-certs/websocket/tls.key' },
+    },
+    containerPortName: 'websocket',
+    mountPath: '/etc/nats-certs/websocket',
+  },
   /**
    * files/stateful-set/nats-container.yaml: the probes, merged key for key
    * by `container.merge` (mergeOverwrite). The chart's own startupProbe is
@@ -83,5 +100,31 @@ describe('our values against the chart they feed', () => {
     expect(HEADLESS_SERVICE).toBe(CHART.headlessService);
     expect(NATS_POD_SELECTOR).toEqual(CHART.selector);
     expect(PORTS).toEqual(CHART.ports);
+  });
+});
+
+describe('the WebSocket listener against the chart', () => {
+  const site = () => withSite(0, { websocket: { tlsSecret: 'nats-websocket-tls' } });
+
+  test("our server config's websocket block is the one the chart renders, so merge changes nothing", () => {
+    const fleet = site();
+    expect((siteServerConfig(fleet, fleet.sites[0]) as Record<string, unknown>).websocket).toEqual(CHART.websocket.rendered);
+  });
+
+  test('the chart mounts the Secret where our block reads it, and listens on its default port', () => {
+    expect(POD_PATHS.websocketTlsDir).toBe(CHART.websocket.mountPath);
+    expect(POD_PATHS.websocketTlsDir).toBe(CHART.tlsDirs.websocket);
+    expect(PORTS.websocket).toBe(CHART.ports.websocket);
+    const fleet = site();
+    const values = siteHelmValues(fleet, fleet.sites[0]) as { config: { websocket: { port: number } } };
+    expect(values.config.websocket.port).toBe(CHART.ports.websocket);
+  });
+
+  test("the load balancer's targetPort is the chart's container port name", () => {
+    const fleet = site();
+    const ws = fleet.sites[0].websocket!;
+    const tf = JSON.parse(Testing.synthScope((scope) => new WebSocketListener(scope, 'websocket', { site: { ...fleet.sites[0], websocket: ws }, namespace: 'nats' })));
+    const [service] = Object.values(tf.resource.kubernetes_service_v1) as { spec: { port: { target_port: string }[] } }[];
+    expect(service.spec.port[0].target_port).toBe(CHART.websocket.containerPortName);
   });
 });

@@ -93,6 +93,24 @@ describe('siteHelmValues', () => {
   test('only clients use the chart Service; the gateway is exposed separately', () => {
     expect(values().service.ports).toEqual({ gateway: { enabled: false }, cluster: { enabled: false } });
   });
+  test('without websocket: the chart keeps its WebSocket listener off', () => {
+    expect(Object.keys(values().config)).not.toContain('websocket');
+  });
+
+  test("with websocket: the chart's listener on 8080 with the site's own Secret, merged with the server config's block", () => {
+    const v = values(withSite(0, { websocket: { tlsSecret: 'nats-websocket-tls', port: 443 } }));
+    expect(v.config.websocket).toEqual({
+      enabled: true,
+      port: 8080,
+      tls: { enabled: true, secretName: 'nats-websocket-tls' },
+      merge: {
+        port: 8080,
+        tls: { cert_file: '/etc/nats-certs/websocket/tls.crt', key_file: '/etc/nats-certs/websocket/tls.key', ca_file: '/etc/nats-ca-cert/ca.crt' },
+      },
+    });
+    // The site certificate stays on routes and gateways.
+    expect(v.config.cluster.tls.secretName).toBe('nats-tls');
+  });
 });
 
 describe('adding a site', () => {

@@ -49,4 +49,18 @@ describe('siteServerConfig', () => {
   test('contains no secret: passwords are environment references', () => {
     expect(JSON.stringify(doc())).not.toMatch(/password":\s*"(?!<< \$)/);
   });
+  test('without websocket: no websocket block', () => {
+    expect(exampleFleet.sites[0].websocket).toBeUndefined();
+    expect(Object.keys(doc())).not.toContain('websocket');
+  });
+
+  test("with websocket: TLS on the chart's port with the site's public certificate, asking browsers for none", () => {
+    const c = doc(withSite(0, { websocket: { tlsSecret: 'nats-websocket-tls', port: 8443, sourceRanges: ['198.51.100.0/24'] } }));
+    // Port and source ranges belong to the load balancer, not to the server.
+    expect(c.websocket).toEqual({
+      port: 8080,
+      tls: { cert_file: '/etc/nats-certs/websocket/tls.crt', key_file: '/etc/nats-certs/websocket/tls.key', ca_file: '/etc/nats-ca-cert/ca.crt' },
+    });
+    expect(doc(withSite(1, { websocket: { tlsSecret: 'nats-websocket-tls' } }), 0).websocket).toBeUndefined();
+  });
 });
