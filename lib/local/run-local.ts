@@ -77,7 +77,7 @@ export async function startLocal(options: LocalRunOptions): Promise<LocalSession
     cluster.testConfigs();
     for (const site of sites) cluster.startSite(site);
     log(`waiting for gateways and a JetStream meta leader (${sites.length} sites)`);
-    await cluster.waitReady(60_000);
+    await cluster.waitReady(90_000);
     if (sites.length < options.fleet.sites.length) log(`a supercluster of ${sites.join(', ')} only; the bucket's home is ${fleet.account.kv.homeSite}`);
     const provisioner = await connectAs('provisioner', cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
     try {

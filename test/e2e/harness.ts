@@ -42,8 +42,8 @@ export function useSupercluster(options: { fleet?: Fleet; sites?: readonly strin
     state.cluster = await LocalSupercluster.create({ fleet, material: state.material });
     const sites = options.sites ?? fleet.sites.map((s) => s.name);
     for (const site of sites) state.cluster.startSite(site);
-    if (sites.length > 0) await state.cluster.waitReady(45_000);
-  }, 60_000);
+    if (sites.length > 0) await state.cluster.waitReady(60_000);
+  }, 90_000);
   afterAll(async () => {
     await state.cluster?.close();
   }, 30_000);

@@ -7,7 +7,7 @@ import { connectAs } from '../../lib/kv/connect';
 import { waitFor } from '../../lib/local/readiness';
 
 const REPO = join(__dirname, '..', '..');
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 /** Servers still running from `dir` (their config paths contain it). */
 const serversFrom = (dir: string) => spawnSync('pgrep', ['-f', dir], { encoding: 'utf8' }).stdout.trim();
@@ -34,7 +34,7 @@ describe('npm run local', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await waitFor('the ready banner', async () => out, (o) => o.includes('ready: the supercluster is up') || child.exitCode !== null, 60_000);
+      await waitFor('the ready banner', async () => out, (o) => o.includes('ready: the supercluster is up') || child.exitCode !== null, 120_000);
       expect(out).toContain('ready: the supercluster is up');
       const urls = Object.fromEntries([...out.matchAll(/^ {2}(site-\d)\s+(\S+)$/gm)].map((m) => [m[1], m[2].split(',')]));
       expect(Object.keys(urls).sort()).toEqual(['site-1', 'site-2', 'site-3']);
@@ -68,7 +68,7 @@ describe('npm run local', () => {
     const run = startLocalCli();
     try {
       const dir = await run.dir();
-      await waitFor('the ready banner', async () => run.state.out, (o) => o.includes('ready: the supercluster is up') || run.child.exitCode !== null, 60_000);
+      await waitFor('the ready banner', async () => run.state.out, (o) => o.includes('ready: the supercluster is up') || run.child.exitCode !== null, 120_000);
       expect(serversFrom(dir).split('\n')).toHaveLength(9);
       run.child.kill(signal);
       expect(await run.exited).toBe(0);
