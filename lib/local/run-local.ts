@@ -7,7 +7,8 @@ import { LOCAL_SANS } from '../nats/certificates';
 import { inboxPrefix } from '../nats/permissions';
 import { issueCertificate } from '../pki';
 import type { SecretMaterial } from '../secrets/material';
-import { currentKey, mintMaterial } from '../secrets/material';
+import { mintMaterial } from '../secrets/material';
+import { formatCreds } from '../secrets/jwt-commands';
 import { readStore } from '../secrets/store';
 import { LocalSupercluster } from './supercluster';
 
@@ -53,7 +54,10 @@ export function subsetFleet(fleet: Fleet, sites: readonly string[]): Fleet {
 /** What an operator needs to talk to the running supercluster. */
 export interface LocalSession {
   readonly cluster: LocalSupercluster;
+  /** The agent's credentials: its seed (nkeys mode) or a creds file with its user JWT (JWT mode). */
   readonly agentSeedFile: string;
+  /** The natscli flag that takes that file: `--nkey` or `--creds`. */
+  readonly agentFileFlag: '--nkey' | '--creds';
   readonly sites: readonly string[];
 }
 
@@ -79,16 +83,18 @@ export async function startLocal(options: LocalRunOptions): Promise<LocalSession
     log(`waiting for gateways and a JetStream meta leader (${sites.length} sites)`);
     await cluster.waitReady(90_000);
     if (sites.length < options.fleet.sites.length) log(`a supercluster of ${sites.join(', ')} only; the bucket's home is ${fleet.account.kv.homeSite}`);
-    const provisioner = await connectAs('provisioner', cluster.clientUrls(sites[0]), currentKey(material, 'provisioner').seed, 'harmony-local-provisioner');
+    const provisioner = await connectAs('provisioner', cluster.clientUrls(sites[0]), cluster.credentials('provisioner'), 'harmony-local-provisioner');
     try {
       const actions = await provisionBucket(provisioner, cluster.fleet);
       for (const [stream, action] of actions) log(`${stream}: ${action}`);
     } finally {
       await provisioner.close();
     }
-    const agentSeedFile = join(cluster.dir, 'agent.nk');
-    writeFileSync(agentSeedFile, currentKey(material, 'agent').seed + '\n', { mode: 0o600 });
-    return { cluster, agentSeedFile, sites };
+    // JWT mode: natscli takes a user JWT only inside a creds file.
+    const agent = cluster.credentials('agent');
+    const agentSeedFile = join(cluster.dir, agent.jwt ? 'agent.creds' : 'agent.nk');
+    writeFileSync(agentSeedFile, agent.jwt ? formatCreds(agent.jwt, agent.seed) : agent.seed + '\n', { mode: 0o600 });
+    return { cluster, agentSeedFile, agentFileFlag: agent.jwt ? '--creds' : '--nkey', sites };
   } catch (e) {
     await cluster.close();
     throw e;
@@ -103,8 +109,8 @@ export function readyBanner(session: LocalSession): string {
   lines.push(
     '',
     'agent context (HARMONY account, KV bucket HARMONY):',
-    `  nats context save harmony-local --server ${urls} --nkey ${session.agentSeedFile} --inbox-prefix ${inboxPrefix('agent')}`,
-    `  NATS_URL=${urls} NATS_NKEY=${session.agentSeedFile}   (clients must use the inbox prefix ${inboxPrefix('agent')}: the only replies the agent may subscribe to)`,
+    `  nats context save harmony-local --server ${urls} ${session.agentFileFlag} ${session.agentSeedFile} --inbox-prefix ${inboxPrefix('agent')}`,
+    `  NATS_URL=${urls} ${session.agentFileFlag === '--creds' ? 'NATS_CREDS' : 'NATS_NKEY'}=${session.agentSeedFile}   (clients must use the inbox prefix ${inboxPrefix('agent')}: the only replies the agent may subscribe to)`,
     '',
     'Ctrl-C stops every server and removes ' + session.cluster.dir,
   );
