@@ -21,7 +21,7 @@ export class JsApiError extends Error {
 }
 
 /** JetStream API error codes used here (nats-server errors.json). */
-export const JS_ERR = { streamNotFound: 10059, streamOffline: 10118, mirrorNotUpdatable: 10055 } as const;
+export const JS_ERR = { streamNotFound: 10059, streamOffline: 10118, mirrorNotUpdatable: 10055, noSuitablePeers: 10005 } as const;
 
 export const isNotFound = (e: unknown): boolean => e instanceof JsApiError && e.errCode === JS_ERR.streamNotFound;
 export const isOffline = (e: unknown): boolean => e instanceof JsApiError && (e.errCode === JS_ERR.streamOffline || /offline/i.test(e.description));

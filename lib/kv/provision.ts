@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
-import { JsApiError, isNotFound, jsApi } from './js-api';
+import { JS_ERR, JsApiError, isNotFound, jsApi } from './js-api';
 import type { StreamConfigJson } from './stream-configs';
 import { bucketStreams } from './stream-configs';
 
@@ -103,15 +103,41 @@ export async function planBucket(nc: NatsConnection, fleet: Fleet, sites?: reado
  * The in-cluster identity's part: creates the missing streams, reports the
  * ones that differ ('differs'), changes nothing else.
  */
-export async function provisionBucket(nc: NatsConnection, fleet: Fleet, sites?: readonly string[]): Promise<Map<string, ProvisionAction>> {
+export async function provisionBucket(nc: NatsConnection, fleet: Fleet, sites?: readonly string[], placementWaitMs = 30_000): Promise<Map<string, ProvisionAction>> {
   const results = new Map<string, ProvisionAction>();
   for (const change of await planBucket(nc, fleet, sites)) {
     if (change.action === 'create') {
-      await jsApi(nc, `STREAM.CREATE.${change.stream}`, configOf(fleet, change.stream));
+      await createPlaced(nc, change.stream, configOf(fleet, change.stream), placementWaitMs);
       results.set(change.stream, 'created');
     } else results.set(change.stream, change.action === 'none' ? 'unchanged' : 'differs');
   }
   return results;
+}
+
+/**
+ * STREAM.CREATE, waiting out "no suitable peers for placement ... peer
+ * offline" (10005) for up to `waitMs`. The meta leader treats a peer as
+ * offline until it has that server's statsz (jetstream_cluster.go,
+ * selectPeerGroup: no cfg or stats yet), which a server sends at 0.25, 0.5,
+ * 1, 2, 4 and 8 s after it starts; no monitoring endpoint shows it. Seen on
+ * 2.10.27 in CI right after a site came back with empty disks. Past the
+ * wait the refusal stands, with what to check.
+ */
+async function createPlaced(nc: NatsConnection, stream: string, config: StreamConfigJson, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await jsApi(nc, `STREAM.CREATE.${stream}`, config);
+      return;
+    } catch (e) {
+      if (!(e instanceof JsApiError && e.errCode === JS_ERR.noSuitablePeers)) throw e;
+      if (Date.now() >= deadline) {
+        const cluster = (config.placement as { cluster?: string } | undefined)?.cluster;
+        throw new JsApiError(e.subject, e.code, e.errCode, `${e.description} (for ${waitMs} ms; are ${String(config.num_replicas)} JetStream servers of cluster ${JSON.stringify(cluster)} up?)`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** A plan that may not be applied as it is; its message lists every reason. */
