@@ -1,8 +1,8 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { fromCurveSeed, fromSeed } from 'nkeys.js';
+import { fromCurveSeed } from 'nkeys.js';
 import type { UserCredential } from '../kv/connect';
 import { connectAs } from '../kv/connect';
-import { decodeJwt, encodeJwt } from '../nats/jwt';
+import { decodeJwt, encodeJwt, keyPairOf } from '../nats/jwt';
 import type { CalloutSeeds } from '../nats/jwt-callout';
 import { AUTH_CALLOUT_SUBJECT } from '../nats/jwt-callout';
 import { authorizationResponseClaim, scopedUserClaim } from '../nats/jwt-claims';
@@ -38,8 +38,8 @@ export interface CalloutResponderOptions {
  */
 export async function startCalloutResponder(opts: CalloutResponderOptions): Promise<{ readonly connection: NatsConnection; close(): Promise<void> }> {
   const xkey = fromCurveSeed(new TextEncoder().encode(opts.seeds.xkey));
-  const scope = fromSeed(new TextEncoder().encode(opts.seeds.scope));
-  const signer = fromSeed(new TextEncoder().encode(opts.seeds.account.signingKeys[opts.seeds.account.signingKeys.length - 1]));
+  const scope = keyPairOf(opts.seeds.scope);
+  const signer = keyPairOf(opts.seeds.account.signingKeys[opts.seeds.account.signingKeys.length - 1]);
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const nc = await connectAs('callout-responder', opts.servers, opts.credential, 'harmony-callout-responder');
 

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { KeyPair } from 'nkeys.js';
-import { fromSeed } from 'nkeys.js';
 import type { Fleet } from '../../config/types';
 import { accountName } from '../defaults';
 import { bytes } from '../quantity';
@@ -9,7 +7,7 @@ import { SYSTEM_ACCOUNT, identityPermissions } from './accounts';
 import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
 import type { ClaimsData, NatsClaim } from './jwt';
-import { JwtError, decodeJwt, encodeJwt } from './jwt';
+import { JwtError, decodeJwt, encodeJwt, keyPairOf, publicKeyOf } from './jwt';
 import { accountClaim, operatorClaim, scopedSigningKey, userClaim } from './jwt-claims';
 import type { CalloutSeeds, CalloutTokens } from './jwt-callout';
 import { CALLOUT_ACCOUNT, CALLOUT_ROLE, appScopedKeys, calloutAccountClaim, calloutOf, calloutPermissions, calloutUserClaims } from './jwt-callout';
@@ -45,8 +43,8 @@ export interface JwtBundle {
   readonly callout?: CalloutTokens;
 }
 
-const kp = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
-const pub = (seed: string): string => kp(seed).getPublicKey();
+const kp = keyPairOf;
+const pub = publicKeyOf;
 const newest = (seeds: readonly string[]): string => seeds[seeds.length - 1];
 
 /** The account's public key and its JWT claim as the fleet and the seeds say it should be. */
@@ -208,11 +206,15 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
   const signing = (appClaim.nats.signing_keys as string[] | undefined) ?? [];
   const revoked = (appClaim.nats.revocations ?? {}) as Record<string, number>;
   for (const [identity, permissions] of identityPermissions(fleet)) {
-    const tokens = bundle.users[identity] ?? [];
+    // Each token verified once, then found by its subject.
+    const bySubject = new Map((bundle.users[identity] ?? []).map((t) => claimOf(t, identity, [])).filter((c): c is ClaimsData => c !== undefined).map((c) => [c.sub, c]));
     (keys[identity] ?? []).forEach((userKey, i) => {
       const what = `user ${identity}[${i}]`;
-      const c = claimOf(tokens.find((t) => claimOf(t, what, [])?.sub === userKey), `${what} (${userKey})`, problems);
-      if (!c) return;
+      const c = bySubject.get(userKey);
+      if (!c) {
+        problems.push(`${what} (${userKey}): no JWT`);
+        return;
+      }
       if (!signing.includes(c.iss)) problems.push(`${what}: signed by ${c.iss}, not by a signing key of account ${app}`);
       if (c.nats.issuer_account !== appClaim.sub) problems.push(`${what}: issued for account ${String(c.nats.issuer_account)}, not ${app}`);
       if (userKey in revoked && revoked[userKey] >= c.iat) problems.push(`${what}: revoked in account ${app}, yet config/identities.json still lists it`);

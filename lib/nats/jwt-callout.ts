@@ -1,7 +1,7 @@
-import type { KeyPair } from 'nkeys.js';
-import { fromCurveSeed, fromSeed } from 'nkeys.js';
+import { fromCurveSeed } from 'nkeys.js';
 import type { CalloutSpec, Fleet } from '../../config/types';
 import type { NatsClaim } from './jwt';
+import { publicKeyOf } from './jwt';
 import type { ScopedSigningKey } from './jwt-claims';
 import { accountClaim, bearerUserClaim, scopedSigningKey, userClaim } from './jwt-claims';
 import type { Permissions } from './permissions';
@@ -45,8 +45,6 @@ export interface CalloutTokens {
   readonly bearer: string;
 }
 
-const kp = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
-export const publicKeyOf = (seed: string): string => kp(seed).getPublicKey();
 export const xkeyPublicOf = (seed: string): string => fromCurveSeed(new TextEncoder().encode(seed)).getPublicKey();
 
 /** What every admitted client may do: the fleet's lists plus its own reply inbox. */

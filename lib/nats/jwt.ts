@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyPair } from 'nkeys.js';
-import { fromPublic } from 'nkeys.js';
+import { fromPublic, fromSeed } from 'nkeys.js';
 
 /*
  * NATS JWTs (v2), encoded with nkeys.js. `@nats-io/jwt` is 0.0.x and says it
@@ -11,6 +11,11 @@ import { fromPublic } from 'nkeys.js';
  */
 
 const HEADER = { typ: 'JWT', alg: 'ed25519-nkey' } as const;
+
+/** The key pair of an nkey seed (`SO...`, `SA...`, `SU...`): what signs the JWTs minted here. */
+export const keyPairOf = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
+/** The public key of an nkey seed. */
+export const publicKeyOf = (seed: string): string => keyPairOf(seed).getPublicKey();
 
 /** The fields every NATS claim carries (nats-io/jwt v2 ClaimsData), in Go's order. */
 export interface ClaimsData {

@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromSeed } from 'nkeys.js';
 import { accountName, authMode } from '../defaults';
 import { jwtFileBeside, readJwtBundle } from '../jwt-file';
-import { decodeJwt } from '../nats/jwt';
+import { decodeJwt, publicKeyOf } from '../nats/jwt';
 import type { JwtBundle, JwtSeeds } from '../nats/jwt-bundle';
 import { mintJwts } from '../nats/jwt-bundle';
 import { SYSTEM_ACCOUNT } from '../nats/accounts';
@@ -50,7 +49,7 @@ export function formatCreds(jwt: string, seed: string): string {
   const claims = decodeJwt(jwt);
   if (claims.nats.type !== 'user') throw new Error(`a creds file holds a user JWT, not a ${claims.nats.type} JWT`);
   if (!/^SU[A-Z2-7]{56}$/.test(seed)) throw new Error('a creds file holds a user nkey seed (SU...)');
-  if (fromSeed(new TextEncoder().encode(seed)).getPublicKey() !== claims.sub) throw new Error(`the seed is not the key of the JWT's subject ${claims.sub}`);
+  if (publicKeyOf(seed) !== claims.sub) throw new Error(`the seed is not the key of the JWT's subject ${claims.sub}`);
   return (
     `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n` +
     '************************* IMPORTANT *************************\n' +
@@ -181,7 +180,6 @@ function appAccount(ctx: KeysContext, material: SecretMaterial): { readonly name
   return { name, seeds, signingKeys: account.signingKeys };
 }
 
-const publicOf = (seed: string): string => fromSeed(new TextEncoder().encode(seed)).getPublicKey();
 
 /**
  * `jwt-rotate-signing-key`: a second signing key for the application
@@ -199,7 +197,7 @@ export function rotateSigningKey(ctx: KeysContext): SecretMaterial {
   const added = newSigningKey('account');
   const updated: SecretMaterial = { ...material, jwt: { ...seeds, accounts: { ...seeds.accounts, [name]: { ...seeds.accounts[name], signingKeys: [...signingKeys, added] } } } };
   save(ctx, updated, material);
-  ctx.out(`account ${name}: added signing key ${publicOf(added)} and re-signed every user JWT with it; the old key ${publicOf(signingKeys[0])} stays trusted`);
+  ctx.out(`account ${name}: added signing key ${publicKeyOf(added)} and re-signed every user JWT with it; the old key ${publicKeyOf(signingKeys[0])} stays trusted`);
   ctx.out('next:');
   ctx.out(`  1. commit ${displayPath(ctx.storeFile)} and ${displayPath(jwtFileBeside(ctx.identitiesFile))}, and deploy: every server trusts both keys, no client is disconnected`);
   ctx.out('  2. that deploy gives agent, provisioner and kv-snapshot their new creds; give every other identity its new creds (`npm run keys -- creds <identity>`) and restart it');
@@ -215,8 +213,8 @@ export function retireSigningKey(ctx: KeysContext): SecretMaterial {
   if (signingKeys.length < 2) throw new Error(`account ${name} has only one signing key, nothing to retire; start a rotation with \`npm run keys -- jwt-rotate-signing-key\``);
   const updated: SecretMaterial = { ...material, jwt: { ...seeds, accounts: { ...seeds.accounts, [name]: { ...seeds.accounts[name], signingKeys: signingKeys.slice(1) } } } };
   save(ctx, updated, material);
-  ctx.out(`account ${name}: retired signing key ${publicOf(signingKeys[0])}; ${publicOf(signingKeys[1])} is its only one`);
-  ctx.warn(`user JWTs signed by ${publicOf(signingKeys[0])} become invalid once this is deployed: clients still using old creds are refused`);
+  ctx.out(`account ${name}: retired signing key ${publicKeyOf(signingKeys[0])}; ${publicKeyOf(signingKeys[1])} is its only one`);
+  ctx.warn(`user JWTs signed by ${publicKeyOf(signingKeys[0])} become invalid once this is deployed: clients still using old creds are refused`);
   return updated;
 }
 
@@ -252,5 +250,5 @@ export function printCalloutSecrets(ctx: KeysContext): void {
   const bundle = mintJwts(ctx.fleet, publicKeys(material), seeds, nowSeconds(ctx), readJwtBundle(jwtFileBeside(ctx.identitiesFile)));
   const app = seeds.accounts[accountName(ctx.fleet)];
   ctx.warn('warning: the next line holds the SECRET keys of the auth callout responder; do not paste it into a chat, a ticket, a log or a commit');
-  ctx.out(JSON.stringify({ credential: { seed: seeds.callout.responder, jwt: bundle.callout!.responder }, seeds: seeds.callout, appAccount: publicOf(app.seed) }));
+  ctx.out(JSON.stringify({ credential: { seed: seeds.callout.responder, jwt: bundle.callout!.responder }, seeds: seeds.callout, appAccount: publicKeyOf(app.seed) }));
 }

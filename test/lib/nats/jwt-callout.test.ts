@@ -11,9 +11,9 @@ import {
   calloutOf,
   calloutPermissions,
   calloutUserClaims,
-  publicKeyOf,
   xkeyPublicOf,
 } from '../../../lib/nats/jwt-callout';
+import { publicKeyOf } from '../../../lib/nats/jwt';
 import { newCalloutSeeds } from '../../../lib/secrets/material';
 import { exampleFleet } from '../../fixtures/fleet';
 
