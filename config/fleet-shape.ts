@@ -1,6 +1,6 @@
 import type { MgmtHostSpec } from './mgmt-types';
 import type { AlertReceiverSpec, MgmtBackupSpec, MonitoringSpec, RetentionSpec } from './ops-types';
-import type { AuthSpec, BackendSpec, CalloutSpec, Fleet, JwtAuthSpec, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec, WebSocketSpec } from './types';
+import type { BackendSpec, CalloutSpec, Fleet, JwtAuthSpec, NkeysAuthSpec, GatewaySpec, HarmonyAccountSpec, KvBucketSpec, KvSnapshotSpec, NatsSpec, ServiceIdentitySpec, SiteSpec, SpreadSpec, WebSocketSpec } from './types';
 
 /**
  * The fleet's shape, checked at run time before any rule: synth transpiles
@@ -125,7 +125,7 @@ export const FLEET_SHAPE = shape<Fleet>('fleet', {
   nats: opt(shape<NatsSpec>('nats', { version: opt('string') })),
   auth: opt({
     oneOf: {
-      nkeys: shape<Extract<AuthSpec, { mode: 'nkeys' }>>('auth', { mode: req('string') }),
+      nkeys: shape<NkeysAuthSpec>('auth', { mode: req('string'), prepareJwt: opt('boolean') }),
       jwt: shape<JwtAuthSpec>('auth', {
         mode: req('string'),
         callout: opt(shape<CalloutSpec>('auth.callout', { permissions: req(shape<CalloutSpec['permissions']>('auth.callout.permissions', { publish: req('strings'), subscribe: req('strings') })) })),

@@ -41,7 +41,21 @@ export interface Fleet {
 }
 
 /** Static nkeys (the default) or decentralized JWT auth with a MEMORY resolver. */
-export type AuthSpec = { readonly mode: 'nkeys' } | JwtAuthSpec;
+export type AuthSpec = NkeysAuthSpec | JwtAuthSpec;
+
+export interface NkeysAuthSpec {
+  readonly mode: 'nkeys';
+  /**
+   * Step 1 of moving a running fleet to JWT mode (docs/jwt-migration.md):
+   * the servers keep their static nkey users, while the keys CLI mints JWT
+   * mode's keys and config/jwt.json and the agent gets its user JWT
+   * (ConfigMap `harmony-agent-jwt`) to present beside its nkey. A client
+   * that presents both is admitted before and after the switch, so the
+   * switch costs it one reconnect.
+   * @default false
+   */
+  readonly prepareJwt?: boolean;
+}
 
 export interface JwtAuthSpec {
   readonly mode: 'jwt';

@@ -1,22 +1,24 @@
 import type { IdentityKeys } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { JWT_FIX, checkJwts } from '../lib/nats/jwt-bundle';
-import { authMode } from '../lib/defaults';
+import { issuesJwts } from '../lib/defaults';
 import { calloutOf } from '../lib/nats/jwt-callout';
 import { allowListRules } from './allow-list-rules';
 import type { Fleet } from './types';
 
 /**
- * JWT mode (fleet.auth.mode 'jwt'): config/jwt.json must exist and agree
+ * JWT mode (fleet.auth.mode 'jwt', or nkeys mode preparing the move to it
+ * with auth.prepareJwt): config/jwt.json must exist and agree
  * with the fleet and config/identities.json before anything is synthesized:
  * a stale token would deploy permissions or limits the fleet no longer
  * describes, and only the servers would notice, at connect time.
  */
 export function validateAuth(fleet: Fleet, keys: IdentityKeys, jwts: JwtBundle | undefined): string[] {
-  if (authMode(fleet) !== 'jwt') return [];
+  if (!issuesJwts(fleet)) return [];
   const callout = calloutRules(fleet);
   if (callout.length > 0) return callout;
-  if (!jwts) return ["auth.mode is 'jwt' but config/jwt.json does not exist: run `npm run keys -- sync` to mint the operator, the accounts and a user JWT per identity key, then commit config/jwt.json"];
+  const why = fleet.auth?.mode === 'jwt' ? "auth.mode is 'jwt'" : 'auth.prepareJwt is set';
+  if (!jwts) return [`${why} but config/jwt.json does not exist: run \`npm run keys -- sync\` to mint the operator, the accounts and a user JWT per identity key, then commit config/jwt.json`];
   return checkJwts(fleet, keys, jwts).map((problem) => `config/jwt.json: ${problem}; ${JWT_FIX}`);
 }
 

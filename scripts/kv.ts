@@ -13,11 +13,15 @@
  *                                restore the origin from a snapshot directory (in the home site,
  *                                or <site>), replacing a damaged one only with --replace, then
  *                                delete and re-create every mirror from it
+ *   seal                         refuse every further write to the origin (moving the bucket
+ *                                into JWT mode's account, docs/jwt-migration.md)
+ *   drop --snapshot <dir>        delete the bucket's streams, once sealed and snapshotted
  *
  * The seed comes from the file named by $NATS_SEED_FILE, or from the age
  * store (secrets/nats.age, decrypted with --identity or $AGE_IDENTITY_FILE):
  * the current key of `--as <identity>` (promote, apply and restore:
  * kv-admin, snapshot: kv-snapshot, status: monitor). The seed is never printed.
+ * With config/jwt.json, the key's user JWT is presented beside the nkey.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,6 +34,12 @@ import type { StreamChange } from '../lib/kv/provision';
 import { KvApplyRefusal, applyBucket, planBucket } from '../lib/kv/provision';
 import type { RestoreReport } from '../lib/kv/snapshot';
 import { KvRestoreRefusal, restoreBucket, snapshotBucket } from '../lib/kv/snapshot';
+import { KvMoveRefusal, dropBucket, sealBucket } from '../lib/kv/move';
+import { IDENTITIES_FILE } from '../lib/identities';
+import { jwtFileBeside, readJwtBundle } from '../lib/jwt-file';
+import type { JwtBundle } from '../lib/nats/jwt-bundle';
+import { userJwtFor } from '../lib/nats/jwt-bundle';
+import { publicKeyOf } from '../lib/nats/jwt';
 import { IDENTITY_ENV } from '../lib/secrets/age';
 import { currentKey } from '../lib/secrets/material';
 import { readStore } from '../lib/secrets/store';
@@ -37,7 +47,7 @@ import { readStore } from '../lib/secrets/store';
 export const SEED_FILE_ENV = 'NATS_SEED_FILE';
 /** A port-forward to a site's client Service: `kubectl -n nats port-forward svc/nats 4222`. */
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
-const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', apply: 'kv-admin', provision: 'kv-admin', snapshot: 'kv-snapshot', restore: 'kv-admin' } as const;
+const DEFAULT_IDENTITY = { status: 'monitor', promote: 'kv-admin', apply: 'kv-admin', provision: 'kv-admin', snapshot: 'kv-snapshot', restore: 'kv-admin', seal: 'kv-admin', drop: 'kv-admin' } as const;
 type Command = keyof typeof DEFAULT_IDENTITY;
 
 export const USAGE = `usage: npm run kv -- <command> [options]
@@ -54,6 +64,10 @@ commands:
   restore --from <dir>      restore the origin from a snapshot directory into the home site (or --site),
                             under the origin's name, then delete and re-create every mirror from it;
                             an existing origin is replaced only with --replace (it says what is lost)
+  seal                      refuse every further write to the origin (reads go on); one way: only a restore
+                            brings the bucket back (moving it to JWT mode, docs/jwt-migration.md)
+  drop --snapshot <dir>     delete every stream of the bucket; refused unless the origin is sealed and
+                            <dir> is a snapshot of all it holds (docs/jwt-migration.md)
 
 options:
   --servers <url,...>   NATS URLs of a surviving site (default: ${DEFAULT_SERVERS}, a port-forward)
@@ -67,13 +81,17 @@ options:
   --from <dir>          restore: the snapshot directory (e.g. restored from restic, docs/kv-snapshots.md)
   --replace             restore: delete the existing (damaged) origin first; everything written
                         after the snapshot is lost
+  --snapshot <dir>      drop: the snapshot taken after the seal
   --site <site>         restore: the site to restore the origin into (default: the fleet's home site)
   --timeout <seconds>   bound on every wait (default: 60)
 
-The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store.`;
+The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store. When config/jwt.json
+holds a user JWT for that seed's key (JWT mode, or auth.prepareJwt), it is presented beside the nkey.`;
 
 export interface KvCliIo {
   readonly fleet: Fleet;
+  /** config/jwt.json, when there is one: the user JWT of the seed's key is presented with it. */
+  readonly jwts?: JwtBundle;
   readonly env: NodeJS.ProcessEnv;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
@@ -186,6 +204,7 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         out: { type: 'string' },
         from: { type: 'string' },
         replace: { type: 'boolean' },
+        snapshot: { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -215,6 +234,10 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
     io.err(`restore needs --from <dir>: a snapshot directory (backup.json and stream.tar.s2)\n\n${USAGE}`);
     return 2;
   }
+  if (command === 'drop' && !values.snapshot) {
+    io.err(`drop needs --snapshot <dir>: the snapshot taken after \`seal\`, which must hold everything the origin holds\n\n${USAGE}`);
+    return 2;
+  }
   const sites = io.fleet.sites.map((s) => s.name);
   if (values.site && !sites.includes(values.site)) {
     io.err(`unknown site "${values.site}"; the fleet has ${sites.join(', ')}`);
@@ -230,7 +253,9 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
   const servers = (values.servers ?? DEFAULT_SERVERS).split(',').map((s) => s.trim()).filter(Boolean);
   let nc;
   try {
-    nc = await connectAs(identity, servers, seedFor(identity, values.identity, io.env), `harmony-kv-${command}`);
+    const seed = seedFor(identity, values.identity, io.env);
+    const jwt = io.jwts && userJwtFor(io.jwts, publicKeyOf(seed));
+    nc = await connectAs(identity, servers, { seed, jwt }, `harmony-kv-${command}`);
   } catch (e) {
     io.err(`cannot connect to ${servers.join(', ')} as ${identity}: ${(e as Error).message}`);
     return 1;
@@ -256,6 +281,20 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
         printRestore(report, io.fleet, io.out);
       } catch (e) {
         if (!(e instanceof KvRestoreRefusal)) throw e;
+        io.err(`${e.message}\nnothing was changed`);
+        return 3;
+      }
+    } else if (command === 'seal') {
+      const sealed = await sealBucket(nc, io.fleet, timeoutMs);
+      io.out(`${sealed.stream} is sealed: ${sealed.messages} messages, last revision ${sealed.lastSeq}; every write is refused from now on`);
+      io.out('next (docs/jwt-migration.md): npm run kv -- snapshot --out <dir>');
+    } else if (command === 'drop') {
+      try {
+        const { deleted } = await dropBucket(nc, io.fleet, values.snapshot!, timeoutMs);
+        io.out(`deleted: ${deleted.join(', ')}`);
+        io.out('next (docs/jwt-migration.md): restart every NATS server of every site together, then npm run kv -- restore --from <dir>');
+      } catch (e) {
+        if (!(e instanceof KvMoveRefusal)) throw e;
         io.err(`${e.message}\nnothing was changed`);
         return 3;
       }
@@ -293,6 +332,7 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
 if (require.main === module) {
   void runKvCli(process.argv.slice(2), {
     fleet: deployedFleet,
+    jwts: readJwtBundle(jwtFileBeside(IDENTITIES_FILE)),
     env: process.env,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

@@ -16,8 +16,7 @@ import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { currentUserJwt, renderJwtAccounts } from '../lib/nats/jwt-bundle';
-import { authMode } from '../lib/defaults';
-import { agentNamespace } from '../lib/defaults';
+import { agentNamespace, authMode, issuesJwts } from '../lib/defaults';
 import { agentReadSettings } from '../lib/kv/agent-read';
 import type { SiteRevisions } from '../lib/secrets/revisions';
 import { firstRevisions } from '../lib/secrets/revisions';
@@ -74,6 +73,10 @@ export class NatsSiteStack extends TerraformStack {
     const accounts = siteAccounts(fleet, props.identities, props.jwts);
     // JWT mode: each in-cluster identity also gets its user JWT (public), beside its seed.
     const userJwt = (identity: string) => (authMode(fleet) === 'jwt' ? currentUserJwt(props.jwts!, props.identities, identity) : undefined);
+    // Preparing the move to JWT mode (auth.prepareJwt), the agent already holds its JWT and presents it beside its
+    // nkey: admitted before and after the switch. The Jobs' natscli presents a creds file alone, which static
+    // servers refuse, so they get theirs with the switch (docs/jwt-migration.md).
+    const agentJwt = issuesJwts(fleet) ? currentUserJwt(props.jwts!, props.identities, 'agent') : undefined;
     const revisions = props.revisions ?? firstRevisions([site.name])[site.name];
     const nats = new NatsSite(this, 'nats', { fleet, site, secrets, revisions, accountsChecksum: accounts.checksum });
     const mesh = new GatewayMesh(this, 'gateway', { fleet, site, namespace: nats.namespace });
@@ -87,7 +90,7 @@ export class NatsSiteStack extends TerraformStack {
       provisionerSeed: secrets.provisionerSeed,
       revisions,
       agentKvSettings: agentReadSettings(fleet, site.name),
-      agentJwt: userJwt('agent'),
+      agentJwt,
     });
     nats.dependOn(account.accountsSecret);
     new KvProvisioner(this, 'kv-provisioner', { fleet, site, namespace: nats.namespace, dependsOn: [account.provisionerSecret, nats.release], userJwt: userJwt('provisioner') });

@@ -14,6 +14,12 @@ export interface UserCredential {
  * nonce, the seed signs it (in JWT mode beside the user JWT, which carries
  * the permissions). Replies come to the identity's own inbox prefix, the
  * only inbox its permissions let it subscribe to.
+ *
+ * With a JWT, nats.js presents the nkey too (jwtAuthenticator sends jwt,
+ * nkey and sig), and a server with static nkey users reads only the nkey
+ * (nats-server auth.go looks at a JWT only when it trusts operators). So a
+ * client holding its JWT is admitted before and after the fleet moves to
+ * JWT mode (docs/jwt-migration.md, test/e2e/migrate-jwt.test.ts).
  */
 export function connectAs(identity: string, servers: readonly string[], credential: string | UserCredential, name: string = `harmony-${identity}`): Promise<NatsConnection> {
   const { seed, jwt } = typeof credential === 'string' ? { seed: credential, jwt: undefined } : credential;

@@ -79,7 +79,8 @@ export async function streamNames(nc: NatsConnection, deadline = Date.now() + 15
   }
 }
 
-async function deleteStream(nc: NatsConnection, stream: string, deadline: number): Promise<void> {
+/** Deletes `stream` (already gone is fine) and waits until the meta leader has dropped its assignment. */
+export async function deleteStream(nc: NatsConnection, stream: string, deadline: number): Promise<void> {
   try {
     await retrying(`delete ${stream}`, deadline, () => jsApi(nc, `STREAM.DELETE.${stream}`));
   } catch (e) {

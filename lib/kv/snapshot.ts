@@ -6,7 +6,7 @@ import type { Fleet } from '../../config/types';
 import { kvLayout, originStreamName } from '../nats/kv-placement';
 import { JsApiError, isNotFound, isOffline, isTransient, jsApi } from './js-api';
 import type { StreamInfo } from './promote';
-import { promotedFleet, streamNames } from './promote';
+import { deleteStream, promotedFleet, streamNames } from './promote';
 import { KvApplyRefusal, applyBucket } from './provision';
 import { originStreamConfig } from './stream-configs';
 
@@ -239,7 +239,7 @@ export async function restoreStream(nc: NatsConnection, dir: string, options: Re
     for (;;) {
       const n = readSync(fd, chunk, 0, chunkSize, null);
       if (n === 0) break;
-      const reply = await nc.request(deliver, chunk.subarray(0, n), { timeout: timeoutMs });
+      const reply = await deliverChunk(nc, deliver, chunk.subarray(0, n), timeoutMs);
       // An empty reply acknowledges the chunk; anything else is the server's error.
       if (reply.data.length > 0) throwIfError(subject, reply.data);
     }
@@ -247,10 +247,29 @@ export async function restoreStream(nc: NatsConnection, dir: string, options: Re
     closeSync(fd);
   }
   // The empty message ends the transfer; the answer comes once the stream exists.
-  const final = await nc.request(deliver, new Uint8Array(0), { timeout: timeoutMs });
+  const final = await deliverChunk(nc, deliver, new Uint8Array(0), timeoutMs);
   const answer = throwIfError(subject, final.data) as { config?: Record<string, unknown>; state?: SnapshotState };
   if (!answer.state || !answer.config) throw new Error(`${subject}: unexpected final answer ${decoder.decode(final.data).slice(0, 200)}`);
   return { config: answer.config, state: answer.state, ms: Date.now() - started };
+}
+
+/**
+ * One chunk to the restore's deliver subject. The server subscribes to it
+ * before it answers the RESTORE request, but the client's own server may
+ * not know that interest yet: nats-server 2.10.27 answered the first chunk
+ * "no responders" (test run on loopback). Nothing was delivered then, so
+ * the chunk is sent again, until `timeoutMs`.
+ */
+async function deliverChunk(nc: NatsConnection, deliver: string, data: Uint8Array, timeoutMs: number): Promise<Msg> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await nc.request(deliver, data, { timeout: timeoutMs });
+    } catch (e) {
+      if (!/no responders/i.test(`${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`) || Date.now() > deadline) throw e;
+      await sleep(100);
+    }
+  }
 }
 
 function throwIfError(subject: string, data: Uint8Array): Record<string, unknown> {
@@ -347,16 +366,6 @@ async function infoOf(nc: NatsConnection, stream: string): Promise<StreamInfo | 
     if (isOffline(e) || isTransient(e)) return 'offline';
     throw e;
   }
-}
-
-async function deleteStream(nc: NatsConnection, stream: string, deadline: number): Promise<void> {
-  try {
-    await jsApi(nc, `STREAM.DELETE.${stream}`, {}, 10_000);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
-  // The meta leader decides; the name is free once its assignment is gone.
-  if (!(await until(deadline, async () => !(await streamNames(nc, deadline)).has(stream)))) throw new Error(`timed out waiting for ${stream} to be deleted`);
 }
 
 /** The restore's plan, refused before anything changes when it may not run as asked. */

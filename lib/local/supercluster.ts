@@ -306,6 +306,22 @@ export class LocalSupercluster {
     this.writeAccountsAndReload(renderJwtAccounts(jwts).text);
   }
 
+  /**
+   * Moves every server from static nkeys to JWT mode (docs/jwt-migration.md):
+   * a reload cannot (nats-server: "config reload not supported for
+   * SystemAccount"), and a server of one mode cannot route to one of the
+   * other (the system account's name differs), so every running server is
+   * stopped, then all are started on the JWT include, as deleting every
+   * NATS pod of every site does.
+   */
+  async switchToJwt(jwts: JwtBundle): Promise<void> {
+    const running = this.servers.filter((s) => this.isRunning(s));
+    await Promise.all(running.map((s) => this.stopServer(s)));
+    this.currentJwts = jwts;
+    for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), renderJwtAccounts(jwts).text);
+    for (const server of running) this.startServer(server);
+  }
+
   private writeAccountsAndReload(accounts: string): void {
     for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), accounts);
     for (const child of this.processes.values()) child.kill('SIGHUP');
@@ -314,9 +330,9 @@ export class LocalSupercluster {
   /**
    * Waits until the running servers form one supercluster (see
    * superclusterFormed). Fails fast, with the end of its log, when a server
-   * exits meanwhile.
+   * exits meanwhile. Resolves to the servers it had to restart (below).
    */
-  async waitReady(timeoutMs = 30_000): Promise<void> {
+  async waitReady(timeoutMs = 30_000): Promise<string[]> {
     const running = this.servers.filter((s) => this.isRunning(s));
     // A server the meta leader still does not count 10 s after everything else formed is restarted, once:
     // on 2.10 it can stay outside the meta group for minutes (missingMetaPeers), and its restart is what an operator would do.
@@ -348,6 +364,7 @@ export class LocalSupercluster {
       timeoutMs,
     );
     this.log(`supercluster formed: ${[...new Set(running.map((s) => s.site))].join(', ')}`);
+    return [...restarted];
   }
 
   /** Stops every server, removes the directory this instance created and gives back its loopback block. */

@@ -154,6 +154,13 @@ export function currentUserJwt(jwts: JwtBundle, keys: IdentityKeys, identity: st
   return token;
 }
 
+/** The user JWT issued to the nkey `publicKey`, whichever identity it is, if `jwts` has one. */
+export function userJwtFor(jwts: JwtBundle, publicKey: string): string | undefined {
+  return Object.values(jwts.users)
+    .flat()
+    .find((token) => decodeJwt(token).sub === publicKey);
+}
+
 /** A claim decoded for the checks, or the reason it cannot be. */
 function claimOf(token: string | undefined, what: string, problems: string[]): ClaimsData | undefined {
   if (!token) {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { accountName, authMode } from '../defaults';
+import { accountName, issuesJwts } from '../defaults';
 import { jwtFileBeside, readJwtBundle } from '../jwt-file';
 import { decodeJwt, publicKeyOf } from '../nats/jwt';
 import type { JwtBundle, JwtSeeds } from '../nats/jwt-bundle';
@@ -23,20 +23,21 @@ import { displayPath, readStore } from './store';
 /** The keys CLI's clock, in seconds: issue times of new JWTs and revocation times. */
 export const nowSeconds = (ctx: KeysContext): number => (ctx.now ? ctx.now() : Math.floor(Date.now() / 1000));
 
-export const jwtMode = (ctx: KeysContext): boolean => authMode(ctx.fleet) === 'jwt';
+/** JWT mode's keys and tokens are kept: in JWT mode and while preparing the move to it (auth.prepareJwt). */
+export const jwtMode = (ctx: KeysContext): boolean => issuesJwts(ctx.fleet);
 
-/** Refuses a JWT-only command when the fleet uses static nkeys. */
+/** Refuses a JWT-only command when the fleet uses static nkeys only. */
 export function assertJwtMode(ctx: KeysContext, command: string): void {
   if (jwtMode(ctx)) return;
   throw new Error(
     `\`${command}\` works in JWT mode only, and fleet.auth.mode is 'nkeys'${ctx.fleet.auth ? '' : ' (the default)'}; ` +
-      "set auth: { mode: 'jwt' } in config/fleet.ts and run `npm run keys -- sync` first",
+      "set auth: { mode: 'jwt' } (or, moving a running fleet, auth: { mode: 'nkeys', prepareJwt: true }: docs/jwt-migration.md) in config/fleet.ts and run `npm run keys -- sync` first",
   );
 }
 
 /** The store's JWT seeds; a JWT-mode store without them must be synced first. */
 export function jwtSeedsOf(material: SecretMaterial): JwtSeeds {
-  if (!material.jwt) throw new Error("the store has no JWT seeds, yet fleet.auth.mode is 'jwt'; run `npm run keys -- sync` to mint them; nothing was written");
+  if (!material.jwt) throw new Error("the store has no JWT seeds, yet the fleet uses JWTs (auth.mode 'jwt', or auth.prepareJwt); run `npm run keys -- sync` to mint them; nothing was written");
   return material.jwt;
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createAccount, createCurve, createOperator, createUser } from 'nkeys.js';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../nats/accounts';
-import { accountName, authMode } from '../defaults';
+import { accountName, issuesJwts } from '../defaults';
 import type { JwtSeeds } from '../nats/jwt-bundle';
 import type { CalloutSeeds } from '../nats/jwt-callout';
 import { calloutOf } from '../nats/jwt-callout';
@@ -103,7 +103,7 @@ export function mintMaterial(fleet: Fleet, sansFor: (site: SiteSpec) => SubjectA
     sites: Object.fromEntries(fleet.sites.map((site) => [site.name, newSite(ca, site, sansFor(site))])),
     identities: Object.fromEntries(identityNames(fleet).map((name) => [name, [newIdentityKey()]])),
     kvSnapshots: newKvSnapshotSecrets(),
-    ...(authMode(fleet) === 'jwt' ? { jwt: newJwtSeeds(fleet) } : {}),
+    ...(issuesJwts(fleet) ? { jwt: newJwtSeeds(fleet) } : {}),
   };
 }
 
