@@ -31,6 +31,16 @@ describe('validateAuth', () => {
     expect(validateAuth(jwtFleet, exampleIdentities, undefined)).toStrictEqual([MISSING]);
   });
 
+  test('nkeys mode preparing the move (auth.prepareJwt) checks config/jwt.json as JWT mode does', () => {
+    const prepared: Fleet = { ...exampleFleet, auth: { mode: 'nkeys', prepareJwt: true } };
+    expect(validateAuth(prepared, exampleIdentities, undefined)).toStrictEqual([MISSING.replace("auth.mode is 'jwt'", 'auth.prepareJwt is set')]);
+    expect(validateAuth(prepared, exampleIdentities, bundle)).toStrictEqual([]);
+    expect(validateAuth(withStreams(prepared, 17), exampleIdentities, bundle)).toStrictEqual([
+      `config/jwt.json: account HARMONY: JetStream limit streams is ${exampleFleet.account.jetstream.maxStreams}, the fleet says 17 (account.jetstream); ${FIX}`,
+    ]);
+    expect(validateAuth({ ...exampleFleet, auth: { mode: 'nkeys', prepareJwt: false } }, exampleIdentities, undefined)).toStrictEqual([]);
+  });
+
   test('JWT mode with a bundle that agrees with the fleet: no problem', () => {
     expect(validateAuth(jwtFleet, exampleIdentities, bundle)).toStrictEqual([]);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KV } from '@nats-io/kv';
@@ -10,12 +10,13 @@ import { connectAs } from '../../lib/kv/connect';
 import { provisionBucket } from '../../lib/kv/provision';
 import { KvMoveRefusal, dropBucket, sealBucket } from '../../lib/kv/move';
 import { streamInfo, streamNames } from '../../lib/kv/promote';
-import { restoreBucket, snapshotBucket } from '../../lib/kv/snapshot';
+import { snapshotBucket } from '../../lib/kv/snapshot';
 import { waitFor } from '../../lib/local/readiness';
 import type { JwtBundle } from '../../lib/nats/jwt-bundle';
 import { mintJwts } from '../../lib/nats/jwt-bundle';
 import { inboxPrefix } from '../../lib/nats/permissions';
 import { currentKey, publicKeys } from '../../lib/secrets/material';
+import { runKvCli } from '../../scripts/kv';
 import { e2eFleet, jwtE2eFleet, testMaterial, useSupercluster } from './harness';
 
 /*
@@ -42,6 +43,22 @@ async function admitted(servers: string[], auth: ReturnType<typeof nkeyAuthentic
     if (/authorization/i.test(String(e))) return false;
     throw e;
   }
+}
+
+/** `npm run kv -- <argv>` in process, as `identity` (its seed in a file; its JWT from the bundle, as from config/jwt.json). */
+async function kvCli(argv: string[], identity: string, seedDir: string): Promise<{ code: number; out: string; err: string }> {
+  const seedFile = join(seedDir, `${identity}.nk`);
+  writeFileSync(seedFile, currentKey(material, identity).seed, { mode: 0o600 });
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runKvCli([...argv, '--servers', sc.cluster.clientUrls('site-1').join(','), '--as', identity], {
+    fleet: sc.cluster.fleet,
+    jwts,
+    env: { NATS_SEED_FILE: seedFile },
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 async function collect(keys: AsyncIterable<string>): Promise<string[]> {
@@ -117,14 +134,15 @@ describe('moving a running supercluster from nkeys to JWT mode (docs/jwt-migrati
   test('drop is refused while the origin takes writes, and for a snapshot older than the sealed origin', async () => {
     const early = join(dir, 'early');
     await as('kv-snapshot', (nc) => snapshotBucket(nc, sc.cluster.fleet, early));
-    await as('kv-admin', async (nc) => {
-      await expect(dropBucket(nc, sc.cluster.fleet, early)).rejects.toThrow(/is not sealed: writes after the snapshot would be lost/);
-    });
+    const unsealed = await kvCli(['drop', '--snapshot', early], 'kv-admin', dir);
+    expect(unsealed).toMatchObject({ code: 3, err: expect.stringMatching(/KV_HARMONY is not sealed: writes after the snapshot would be lost[^]*nothing was changed/) });
     await kv.put('key.late', 'written after the early snapshot');
     before.set('key.late', { revision: 42, operation: 'PUT', value: 'written after the early snapshot' });
-    const sealed = await as('kv-admin', (nc) => sealBucket(nc, sc.cluster.fleet));
-    sealedLastSeq = sealed.lastSeq;
-    expect(sealed).toEqual({ stream: 'KV_HARMONY', lastSeq: 42, messages: 42 });
+    const sealed = await kvCli(['seal'], 'kv-admin', dir);
+    expect(sealed).toMatchObject({ code: 0, out: expect.stringContaining('KV_HARMONY is sealed: 42 messages, last revision 42') });
+    sealedLastSeq = 42;
+    // Sealing again changes nothing.
+    expect(await as('kv-admin', (nc) => sealBucket(nc, sc.cluster.fleet))).toEqual({ stream: 'KV_HARMONY', lastSeq: 42, messages: 42 });
     await as('kv-admin', async (nc) => {
       const refusal = dropBucket(nc, sc.cluster.fleet, early);
       await expect(refusal).rejects.toThrow(KvMoveRefusal);
@@ -142,8 +160,8 @@ describe('moving a running supercluster from nkeys to JWT mode (docs/jwt-migrati
     const final = join(dir, 'final');
     const snap = await as('kv-snapshot', (nc) => snapshotBucket(nc, sc.cluster.fleet, final));
     expect(snap.state.last_seq).toBe(sealedLastSeq);
-    const dropped = await as('kv-admin', (nc) => dropBucket(nc, sc.cluster.fleet, final));
-    expect(dropped.deleted).toEqual(['KV_HARMONY_site-2', 'KV_HARMONY_site-3', 'KV_HARMONY']);
+    const dropped = await kvCli(['drop', '--snapshot', final], 'kv-admin', dir);
+    expect(dropped).toMatchObject({ code: 0, out: expect.stringContaining('deleted: KV_HARMONY_site-2, KV_HARMONY_site-3, KV_HARMONY') });
     expect(await as('kv-admin', (nc) => streamNames(nc))).toEqual(new Set());
   });
 
@@ -164,12 +182,11 @@ describe('moving a running supercluster from nkeys to JWT mode (docs/jwt-migrati
   }, 150_000);
 
   test('the restore in the JWT account brings back every key at its revision, mirrors included, and writes go on', async () => {
-    const report = await as('kv-admin', (nc) => restoreBucket(nc, { fleet: sc.cluster.fleet, dir: join(dir, 'final') }));
-    expect(report.origin).toMatchObject({ stream: 'KV_HARMONY', site: 'site-1', lastSeq: sealedLastSeq, messages: 42 });
-    expect(report.mirrors.map((m) => [m.stream, m.action])).toEqual([
-      ['KV_HARMONY_site-2', 'created'],
-      ['KV_HARMONY_site-3', 'created'],
-    ]);
+    // kv-admin's nkey alone is refused now: the CLI presents its JWT (from config/jwt.json; here the bundle).
+    const restored = await kvCli(['restore', '--from', join(dir, 'final')], 'kv-admin', dir);
+    expect(restored.code).toBe(0);
+    expect(restored.out).toContain(`KV_HARMONY restored in site-1: 42 messages, revisions 1..${sealedLastSeq}, as in the snapshot`);
+    expect(restored.out).toMatch(/mirror KV_HARMONY_site-2 in site-2: created[^]*mirror KV_HARMONY_site-3 in site-3: created/);
     const origin = await as('kv-admin', (nc) => streamInfo(nc, 'KV_HARMONY'));
     expect(origin.config.sealed).toBe(false);
     const after = new Map<string, { revision: number; operation: string; value: string }>();

@@ -110,3 +110,45 @@ describe('site stacks in JWT mode', () => {
     expect(() => readdirSync(join(refused, 'stacks'))).toThrow(/ENOENT/);
   });
 });
+
+/*
+ * Step 1 of moving a running fleet (auth.prepareJwt, docs/jwt-migration.md):
+ * the servers keep static nkey users; only the agent gets its JWT, which it
+ * presents beside its nkey.
+ */
+describe('site stacks preparing the move to JWT mode', () => {
+  const prepared: Fleet = { ...exampleFleet, auth: { mode: 'nkeys', prepareJwt: true } };
+  let work: string;
+  let keys: IdentityKeys;
+  let jwts: JwtBundle;
+  let site2: Json;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'harmony-prepare-jwt-'));
+    const material = mintMaterial(prepared, () => LOCAL_SANS);
+    expect(material.jwt).toBeDefined();
+    keys = publicKeys(material);
+    jwts = mintJwts(prepared, keys, material.jwt!, 1_800_000_000);
+    synthFleet(prepared, keys, join(work, 'out'), undefined, jwts);
+    site2 = JSON.parse(readFileSync(join(work, 'out', 'stacks', 'nats-site-2', 'cdk.tf.json'), 'utf8'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const resources = (tf: Json, type: string): Json[] => Object.values(tf.resource[type] ?? {});
+  const configMap = (name: string): Json => resources(site2, 'kubernetes_config_map_v1').find((c) => c.metadata.name === name);
+
+  test('the servers keep static nkey users and no operator', () => {
+    const text: string = resources(site2, 'kubernetes_secret_v1').find((s) => s.metadata.name === 'nats-accounts').data['accounts.conf'];
+    expect(text).toContain(`"nkey": "${keys.agent[0]}"`);
+    expect(text).not.toMatch(/operator|resolver/);
+  });
+
+  test("the agent's JWT is delivered already; the Jobs, whose natscli would present the creds file alone, get none yet", () => {
+    expect(configMap('harmony-agent-jwt').data).toEqual({ 'agent.jwt': jwts.users.agent[0] });
+    expect(Object.keys(configMap('harmony-kv-provision').data).filter((k) => k.endsWith('.jwt'))).toEqual([]);
+  });
+
+  test('synth refuses the preparation without config/jwt.json, naming auth.prepareJwt', () => {
+    expect(() => synthFleet(prepared, keys, join(work, 'refused'))).toThrow(/auth.prepareJwt is set but config\/jwt.json does not exist: run `npm run keys -- sync`/);
+  });
+});

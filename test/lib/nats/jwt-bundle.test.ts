@@ -6,7 +6,7 @@ import type { IdentityKeys } from '../../../lib/nats/accounts';
 import { identityPermissions } from '../../../lib/nats/accounts';
 import { encodeJwt } from '../../../lib/nats/jwt';
 import type { JwtBundle, JwtSeeds } from '../../../lib/nats/jwt-bundle';
-import { JWT_FIX, checkJwts, currentUserJwt, jwtAccountsDoc, mintJwts, renderJwtAccounts } from '../../../lib/nats/jwt-bundle';
+import { JWT_FIX, checkJwts, currentUserJwt, jwtAccountsDoc, mintJwts, renderJwtAccounts, userJwtFor } from '../../../lib/nats/jwt-bundle';
 import { newJwtSeeds, newSigningKey } from '../../../lib/secrets/material';
 import { exampleFleet, exampleIdentities } from '../../fixtures/fleet';
 
@@ -246,6 +246,15 @@ describe('JWT bundle', () => {
       expect(() => currentUserJwt(jwts, { agent: [] }, 'agent')).toThrow(message);
       expect(() => currentUserJwt({ ...jwts, users: {} }, { agent: ['UOLD'] }, 'agent')).toThrow(message);
       expect(() => currentUserJwt({ ...jwts, users: { agent: [''] } }, { agent: ['UOLD'] }, 'agent')).toThrow(message);
+    });
+  });
+
+  describe('userJwtFor', () => {
+    test("finds the token whose subject is the key, whichever identity holds it, and nothing for a key without one", () => {
+      expect(claimsOf(userJwtFor(bundle, keys['kv-admin'][0])!).sub).toBe(keys['kv-admin'][0]);
+      expect(userJwtFor(bundle, keys['kv-admin'][0])).toBe(bundle.users['kv-admin'][0]);
+      expect(userJwtFor(bundle, keys.agent[0])).toBe(bundle.users.agent[0]);
+      expect(userJwtFor(bundle, createUser().getPublicKey())).toBeUndefined();
     });
   });
 
