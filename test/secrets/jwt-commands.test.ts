@@ -478,7 +478,7 @@ describe('keys commands in JWT mode', () => {
       });
       expect(status).toBe(1);
       expect(stdout).toEqual([]);
-      expect(stderr).toEqual([`keys: \`${argv[0]}\` works in JWT mode only, and fleet.auth.mode is 'nkeys' (the default); set auth: { mode: 'jwt' } in config/fleet.ts and run \`npm run keys -- sync\` first`]);
+      expect(stderr).toEqual([`keys: \`${argv[0]}\` works in JWT mode only, and fleet.auth.mode is 'nkeys' (the default); set auth: { mode: 'jwt' } (or, moving a running fleet, auth: { mode: 'nkeys', prepareJwt: true }: docs/jwt-migration.md) in config/fleet.ts and run \`npm run keys -- sync\` first`]);
       expect(readFileSync(h.storeFile).equals(store)).toBe(true);
       expect(existsSync(join(h.dir, 'jwt.json'))).toBe(false);
     });
