@@ -60,17 +60,6 @@ export interface NkeysAuthSpec {
 export interface JwtAuthSpec {
   readonly mode: 'jwt';
   /**
-   * Where the servers keep account JWTs. `memory`: the MEMORY resolver,
-   * preloaded from the accounts include on every start and reload. `full`:
-   * nats-server's own resolver, which also writes them to a directory on a
-   * PVC per server (1 GiB, the site's storage class) and keeps the newest
-   * of each by issue time; the include still preloads them, and a reload
-   * stores a newer one, so revocation and signing-key rotation work alike.
-   * Changing it changes the servers' config: the pods roll, one by one.
-   * @default 'memory'
-   */
-  readonly resolver?: 'memory' | 'full';
-  /**
    * Auth callout (seed 001, nats-server 2.10+): clients that hold no nkey
    * (browsers) connect with the CALLOUT account's bearer JWT and a token of
    * the application; a responder service checks the token and admits them

@@ -279,13 +279,12 @@ export const JWT_FIX = 'run `npm run keys -- sync` to re-sign what changed, comm
  * every account's claims updated), so revocations and signing keys change
  * without a restart.
  */
-export function jwtAccountsDoc(bundle: JwtBundle, resolver: 'memory' | 'full' = 'memory'): ConfDoc {
+export function jwtAccountsDoc(bundle: JwtBundle): ConfDoc {
   const sys = decodeJwt(bundle.accounts[SYSTEM_ACCOUNT]).sub;
   return {
     operator: bundle.operator,
     system_account: sys,
-    // The full resolver is configured beside the JetStream store (site-config.ts, FULL_RESOLVER): its directory is per server.
-    ...(resolver === 'memory' ? { resolver: 'MEMORY' } : {}),
+    resolver: 'MEMORY',
     resolver_preload: Object.fromEntries(
       Object.values(bundle.accounts)
         .map((token) => [decodeJwt(token).sub, token] as const)
@@ -295,7 +294,7 @@ export function jwtAccountsDoc(bundle: JwtBundle, resolver: 'memory' | 'full' = 
 }
 
 /** The include text and its checksum, as renderAccounts gives them for nkeys mode. */
-export function renderJwtAccounts(bundle: JwtBundle, resolver: 'memory' | 'full' = 'memory'): { readonly text: string; readonly checksum: string } {
-  const text = formatConfFragment(jwtAccountsDoc(bundle, resolver));
+export function renderJwtAccounts(bundle: JwtBundle): { readonly text: string; readonly checksum: string } {
+  const text = formatConfFragment(jwtAccountsDoc(bundle));
   return { text, checksum: createHash('sha256').update(text).digest('hex') };
 }

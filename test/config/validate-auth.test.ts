@@ -41,15 +41,6 @@ describe('validateAuth', () => {
     expect(validateAuth({ ...exampleFleet, auth: { mode: 'nkeys', prepareJwt: false } }, exampleIdentities, undefined)).toStrictEqual([]);
   });
 
-  test("auth.resolver: 'memory' and 'full' pass, anything else is refused naming both", () => {
-    expect(validateAuth({ ...exampleFleet, auth: { mode: 'jwt', resolver: 'full' } }, exampleIdentities, bundle)).toStrictEqual([]);
-    expect(validateAuth({ ...exampleFleet, auth: { mode: 'jwt', resolver: 'memory' } }, exampleIdentities, bundle)).toStrictEqual([]);
-    const typo = { ...exampleFleet, auth: { mode: 'jwt', resolver: 'ful' } } as unknown as Fleet;
-    expect(validateAuth(typo, exampleIdentities, bundle)).toStrictEqual([
-      "auth.resolver is \"ful\": use 'memory' (the default: account JWTs preloaded from the accounts include) or 'full' (also kept on a PVC per server)",
-    ]);
-  });
-
   test('JWT mode with a bundle that agrees with the fleet: no problem', () => {
     expect(validateAuth(jwtFleet, exampleIdentities, bundle)).toStrictEqual([]);
   });

@@ -427,16 +427,6 @@ describe('JWT bundle', () => {
       });
     });
 
-    test('with the full resolver: no resolver line (site-config.ts sets the block, per server), the same preload', () => {
-      expect(jwtAccountsDoc(bundle, 'full')).toStrictEqual({
-        operator: bundle.operator,
-        system_account: k.sys,
-        resolver_preload: { [k.sys]: bundle.accounts.SYS, [k.app]: bundle.accounts.HARMONY },
-      });
-      expect(jwtAccountsDoc(bundle, 'memory')).toStrictEqual(jwtAccountsDoc(bundle));
-      expect(renderJwtAccounts(bundle, 'full').text).not.toMatch(/resolver"?:/);
-    });
-
     test('the preload is sorted by account key, whatever the order of the bundle', () => {
       const sorted = [k.sys, k.app].sort();
       const reversed: JwtBundle = { ...bundle, accounts: { HARMONY: bundle.accounts.HARMONY, SYS: bundle.accounts.SYS } };
