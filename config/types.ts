@@ -50,8 +50,8 @@ export interface NkeysAuthSpec {
    * the servers keep their static nkey users, while the keys CLI mints JWT
    * mode's keys and config/jwt.json and the agent gets its user JWT
    * (ConfigMap `harmony-agent-jwt`) to present beside its nkey. A client
-   * that presents both is admitted before and after the switch, so the
-   * switch costs it one reconnect.
+   * that presents both is admitted before and after the switch, so it
+   * reconnects by itself when the servers restart.
    * @default false
    */
   readonly prepareJwt?: boolean;

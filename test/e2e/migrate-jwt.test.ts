@@ -166,14 +166,17 @@ describe('moving a running supercluster from nkeys to JWT mode (docs/jwt-migrati
   });
 
   test('every server restarts in JWT mode; the agent reconnects by itself, admitted by its JWT', async () => {
-    const disconnectsBefore = statuses.filter((s) => s === 'disconnect').length;
+    const since = statuses.length;
+    const count = (type: string) => statuses.slice(since).filter((s) => s === type).length;
     await sc.cluster.switchToJwt(jwts);
     restarted = await sc.cluster.waitReady(90_000);
-    await waitFor('the agent to reconnect', async () => statuses.filter((s) => s === 'reconnect').length, (n) => n >= 1, 30_000);
-    const disconnects = statuses.filter((s) => s === 'disconnect').length - disconnectsBefore;
-    // One, plus one per server the harness restarted again to join the meta group (2.10; none on 2.15).
-    expect(disconnects).toBeGreaterThanOrEqual(1);
-    expect(disconnects).toBeLessThanOrEqual(1 + restarted.length);
+    // Connected again: every disconnect since the switch was followed by its reconnect.
+    await waitFor('the agent to reconnect', async () => [count('disconnect'), count('reconnect')], ([d, r]) => d >= 1 && r >= d, 30_000);
+    // One, or one more when it reached a server of its site that was itself still stopping (measured once on
+    // 2.10.27 under CI load: the servers stop within milliseconds, not at once), plus one per server the harness
+    // restarted to rejoin the meta group (2.10). Never a failed authentication, never a closed connection.
+    expect(count('disconnect')).toBeLessThanOrEqual(1 + (sc.cluster.serversOf('site-2').length - 1) + restarted.length);
+    expect(count('error')).toBe(0);
     expect(agent.isClosed()).toBe(false);
     // JWT mode now: the nkey alone is refused, with its JWT admitted.
     const urls = sc.cluster.clientUrls('site-3');
