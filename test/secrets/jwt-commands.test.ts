@@ -464,6 +464,26 @@ describe('keys commands in JWT mode', () => {
     });
   });
 
+  describe('nkeys mode preparing the move (auth.prepareJwt)', () => {
+    test('sync writes config/jwt.json as JWT mode does, and creds hands out a JWT: the agent can hold one before the switch', () => {
+      const prepared: Fleet = { ...nkeysFleet, auth: { mode: 'nkeys', prepareJwt: true } };
+      const h = harness({ fleet: prepared, copyJwt: false });
+      syncStore(h);
+      const bundle = bundleOf(h.dir);
+      expect(checkJwts(prepared, identitiesOf(h.dir), bundle)).toEqual([]);
+      expect(decodeJwt(bundle.users.agent[0]).sub).toBe(identitiesOf(h.dir).agent[0]);
+      const stdout: string[] = [];
+      const status = runCli(['creds', 'agent', '--store', h.storeFile, '--recipients', h.recipientsFile, '--identities', h.identitiesFile], {
+        fleet: prepared,
+        env: { AGE_IDENTITY_FILE: me.file },
+        out: (l) => stdout.push(l),
+        err: () => undefined,
+      });
+      expect(status).toBe(0);
+      expect(stdout.join('\n')).toContain(bundle.users.agent[0]);
+    });
+  });
+
   describe('nkeys mode', () => {
     test.each([['creds', 'agent'], ['jwt-rotate-signing-key'], ['jwt-retire-signing-key'], ['callout-secrets']])('`%s` refuses, naming fleet.auth and the fix', (...argv) => {
       const h = harness({ copyJwt: false });
