@@ -1,4 +1,4 @@
-// `npm run mutate:gate` (stryker.gate.config.json, in CI): the gated modules'
+// `npm run mutate:gate` (stryker.gate.config.cjs, in CI): the gated modules'
 // own direct tests only. Their mutants must fail those; the JWT suites also
 // run identityPermissions, but sign with nkeys.js (slow under Jest), and
 // letting them count would push the gate past CI's time cap.

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../config/types';
-import { bucketStreamNames, originCandidates, originStreamName } from '../nats/kv-placement';
+import { everyBucketStream, originStreamName } from '../nats/kv-placement';
+import type { StreamInfo } from './promote';
 import { deleteStream, streamInfo, streamNames } from './promote';
 import { jsApi } from './js-api';
 import { readSnapshot } from './snapshot';
@@ -32,8 +33,8 @@ export class KvMoveRefusal extends Error {
 export async function sealBucket(nc: NatsConnection, fleet: Fleet, timeoutMs = 15_000): Promise<{ readonly stream: string; readonly lastSeq: number; readonly messages: number }> {
   const origin = originStreamName(fleet);
   const info = await streamInfo(nc, origin, Date.now() + timeoutMs);
-  if (!info.config.sealed) await jsApi(nc, `STREAM.UPDATE.${origin}`, { ...info.config, sealed: true }, timeoutMs);
-  const sealed = await streamInfo(nc, origin, Date.now() + timeoutMs);
+  // STREAM.UPDATE answers with the stream's info as sealed: its state is final.
+  const sealed = info.config.sealed ? info : await jsApi<StreamInfo>(nc, `STREAM.UPDATE.${origin}`, { ...info.config, sealed: true }, timeoutMs);
   return { stream: origin, lastSeq: sealed.state.last_seq, messages: sealed.state.messages };
 }
 
@@ -59,8 +60,8 @@ export async function dropBucket(nc: NatsConnection, fleet: Fleet, snapshotDir: 
     );
   }
   const present = await streamNames(nc, deadline);
-  // Every name the bucket's streams can have (kv-admin's own list); the origin last, once nothing mirrors it.
-  const doomed = [...originCandidates(fleet), bucketStreamNames(fleet).staging].filter((s) => present.has(s) && s !== origin).concat(origin);
+  // The origin last, once nothing mirrors it.
+  const doomed = everyBucketStream(fleet).filter((s) => present.has(s) && s !== origin).concat(origin);
   for (const stream of doomed) await deleteStream(nc, stream, deadline);
   return { deleted: doomed };
 }

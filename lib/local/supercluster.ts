@@ -318,12 +318,16 @@ export class LocalSupercluster {
     const running = this.servers.filter((s) => this.isRunning(s));
     await Promise.all(running.map((s) => this.stopServer(s)));
     this.currentJwts = jwts;
-    for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), renderJwtAccounts(jwts).text);
+    this.writeAccounts(renderJwtAccounts(jwts).text);
     for (const server of running) this.startServer(server);
   }
 
-  private writeAccountsAndReload(accounts: string): void {
+  private writeAccounts(accounts: string): void {
     for (const server of this.servers) writeFileSync(join(server.dir, 'nats-accounts', 'accounts.conf'), accounts);
+  }
+
+  private writeAccountsAndReload(accounts: string): void {
+    this.writeAccounts(accounts);
     for (const child of this.processes.values()) child.kill('SIGHUP');
   }
 

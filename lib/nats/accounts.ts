@@ -3,7 +3,7 @@ import type { Fleet } from '../../config/types';
 import { accountName, bucketName } from '../defaults';
 import type { ConfDoc } from './conf-format';
 import { formatConfFragment } from './conf-format';
-import { bucketStreamNames, originCandidates, originStreamName } from './kv-placement';
+import { everyBucketStream, originCandidates, originStreamName } from './kv-placement';
 import type { Permissions } from './permissions';
 import { agentPermissions, allowOnly, inboxSubject, kvAdminPermissions, kvSnapshotPermissions, monitorPermissions, provisionerPermissions } from './permissions';
 import { bytes } from '../quantity';
@@ -25,7 +25,7 @@ export function identityPermissions(fleet: Fleet): ReadonlyMap<string, Permissio
     ['agent', agentPermissions(bucket, names)],
     ['provisioner', provisionerPermissions(names)],
     ['monitor', monitorPermissions()],
-    ['kv-admin', kvAdminPermissions([...names, bucketStreamNames(fleet).staging])],
+    ['kv-admin', kvAdminPermissions(everyBucketStream(fleet))],
     ['kv-snapshot', kvSnapshotPermissions(originStreamName(fleet))],
     // A service gets its own reply inbox besides what it declares.
     ...(fleet.account.services ?? []).map((s): [string, Permissions] => [s.name, { publish: s.publish, subscribe: [...s.subscribe, inboxSubject(s.name)] }]),

@@ -43,8 +43,6 @@ export interface JwtBundle {
   readonly callout?: CalloutTokens;
 }
 
-const kp = keyPairOf;
-const pub = publicKeyOf;
 const newest = (seeds: readonly string[]): string => seeds[seeds.length - 1];
 
 /** The account's public key and its JWT claim as the fleet and the seeds say it should be. */
@@ -53,20 +51,20 @@ function expectedAccounts(fleet: Fleet, seeds: JwtSeeds): { readonly name: strin
   const app = accountName(fleet);
   const account = (name: string) => seeds.accounts[name] ?? missing(`account ${name}`);
   const callout = calloutSeeds(fleet, seeds);
-  const appKey = pub(account(app).seed);
+  const appKey = publicKeyOf(account(app).seed);
   return [
-    { name: SYSTEM_ACCOUNT, key: pub(account(SYSTEM_ACCOUNT).seed), claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(pub) }) },
+    { name: SYSTEM_ACCOUNT, key: publicKeyOf(account(SYSTEM_ACCOUNT).seed), claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(publicKeyOf) }) },
     {
       name: app,
       key: appKey,
       claim: accountClaim({
-        signingKeys: account(app).signingKeys.map(pub),
+        signingKeys: account(app).signingKeys.map(publicKeyOf),
         scopedKeys: appScopedKeys(fleet, callout),
         jetstream: { maxMemory: bytes(js.maxMemory), maxFile: bytes(js.maxFile), maxStreams: js.maxStreams, maxConsumers: js.maxConsumers },
         revocations: seeds.revocations,
       }),
     },
-    ...(callout ? [{ name: CALLOUT_ACCOUNT, key: pub(callout.account.seed), claim: calloutAccountClaim(callout, appKey) }] : []),
+    ...(callout ? [{ name: CALLOUT_ACCOUNT, key: publicKeyOf(callout.account.seed), claim: calloutAccountClaim(callout, appKey) }] : []),
   ];
 }
 
@@ -100,33 +98,33 @@ const sameClaim = (token: string | undefined, sub: string, nats: NatsClaim, issu
  * config/jwt.json. `iat` is the issue time (seconds) of whatever is signed anew.
  */
 export function mintJwts(fleet: Fleet, keys: IdentityKeys, seeds: JwtSeeds, iat: number, previous?: JwtBundle): JwtBundle {
-  const sys = pub((seeds.accounts[SYSTEM_ACCOUNT] ?? missing(`account ${SYSTEM_ACCOUNT}`)).seed);
-  const operatorSigning = seeds.operator.signingKeys.map(pub);
+  const sys = publicKeyOf((seeds.accounts[SYSTEM_ACCOUNT] ?? missing(`account ${SYSTEM_ACCOUNT}`)).seed);
+  const operatorSigning = seeds.operator.signingKeys.map(publicKeyOf);
   const operatorNats = operatorClaim({ signingKeys: operatorSigning, systemAccount: sys });
-  const operatorKey = pub(seeds.operator.seed);
+  const operatorKey = publicKeyOf(seeds.operator.seed);
   const operator = sameClaim(previous?.operator, operatorKey, operatorNats, [operatorKey])
     ? previous!.operator
-    : encodeJwt(kp(seeds.operator.seed), { sub: operatorKey, name: 'harmony-operator', iat, nats: operatorNats });
+    : encodeJwt(keyPairOf(seeds.operator.seed), { sub: operatorKey, name: 'harmony-operator', iat, nats: operatorNats });
 
   const accounts: { [name: string]: string } = {};
   for (const a of expectedAccounts(fleet, seeds)) {
     const before = previous?.accounts[a.name];
-    accounts[a.name] = sameClaim(before, a.key, a.claim, [pub(newest(seeds.operator.signingKeys))])
+    accounts[a.name] = sameClaim(before, a.key, a.claim, [publicKeyOf(newest(seeds.operator.signingKeys))])
       ? before!
-      : encodeJwt(kp(newest(seeds.operator.signingKeys)), { sub: a.key, name: a.name, iat, nats: a.claim });
+      : encodeJwt(keyPairOf(newest(seeds.operator.signingKeys)), { sub: a.key, name: a.name, iat, nats: a.claim });
   }
 
   const app = accountName(fleet);
   const appSeeds = seeds.accounts[app]!;
-  const appKey = pub(appSeeds.seed);
+  const appKey = publicKeyOf(appSeeds.seed);
   const users: { [identity: string]: string[] } = {};
   for (const [identity, permissions] of identityPermissions(fleet)) {
     const nats = userClaim({ permissions, issuerAccount: appKey });
     users[identity] = (keys[identity] ?? []).map((userKey) => {
       // A revoked key gets no fresh token: issued after the revocation, it would pass.
       if (userKey in seeds.revocations) throw new Error(`${identity}'s key ${userKey} is revoked; config/identities.json must not list it (run \`npm run keys -- sync\`)`);
-      const before = previous?.users[identity]?.find((t) => sameClaim(t, userKey, nats, [pub(newest(appSeeds.signingKeys))]));
-      return before ?? encodeJwt(kp(newest(appSeeds.signingKeys)), { sub: userKey, name: identity, iat, nats });
+      const before = previous?.users[identity]?.find((t) => sameClaim(t, userKey, nats, [publicKeyOf(newest(appSeeds.signingKeys))]));
+      return before ?? encodeJwt(keyPairOf(newest(appSeeds.signingKeys)), { sub: userKey, name: identity, iat, nats });
     });
   }
   const callout = calloutSeeds(fleet, seeds);
@@ -137,9 +135,9 @@ function mintCalloutUsers(seeds: CalloutSeeds, iat: number, previous: CalloutTok
   const signer = newest(seeds.account.signingKeys);
   const claims = calloutUserClaims(seeds);
   const token = (name: keyof CalloutTokens) =>
-    sameClaim(previous?.[name], claims[name].sub, claims[name].nats, [pub(signer)])
+    sameClaim(previous?.[name], claims[name].sub, claims[name].nats, [publicKeyOf(signer)])
       ? previous![name]
-      : encodeJwt(kp(signer), { sub: claims[name].sub, name: `callout-${name}`, iat, nats: claims[name].nats });
+      : encodeJwt(keyPairOf(signer), { sub: claims[name].sub, name: `callout-${name}`, iat, nats: claims[name].nats });
   return { responder: token('responder'), bearer: token('bearer') };
 }
 

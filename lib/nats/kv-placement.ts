@@ -62,6 +62,9 @@ export const originCandidates = (fleet: Fleet): string[] => {
 /** The stream promotion copies a mirror into before it becomes the origin (docs/kv-failover.md). */
 export const stagingStream = (bucket: string): string => `PROMOTE_${kvStream(bucket)}`;
 
+/** Every stream the bucket can have under any name: the origin candidates and the staging stream (kv-admin's to manage). */
+export const everyBucketStream = (fleet: Fleet): string[] => [...originCandidates(fleet), stagingStream(bucketName(fleet.account.kv))];
+
 /**
  * Every stream the bucket can have, whichever site is home: the origin, a
  * mirror name per site, the promotion staging stream. Permissions are built

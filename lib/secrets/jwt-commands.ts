@@ -181,7 +181,6 @@ function appAccount(ctx: KeysContext, material: SecretMaterial): { readonly name
   return { name, seeds, signingKeys: account.signingKeys };
 }
 
-
 /**
  * `jwt-rotate-signing-key`: a second signing key for the application
  * account. Every user JWT is re-signed by it (mintJwts signs with the
