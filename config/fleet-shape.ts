@@ -128,6 +128,7 @@ export const FLEET_SHAPE = shape<Fleet>('fleet', {
       nkeys: shape<NkeysAuthSpec>('auth', { mode: req('string'), prepareJwt: opt('boolean') }),
       jwt: shape<JwtAuthSpec>('auth', {
         mode: req('string'),
+        resolver: opt('string'),
         callout: opt(shape<CalloutSpec>('auth.callout', { permissions: req(shape<CalloutSpec['permissions']>('auth.callout.permissions', { publish: req('strings'), subscribe: req('strings') })) })),
       }),
     },

@@ -60,6 +60,19 @@ export interface NkeysAuthSpec {
 export interface JwtAuthSpec {
   readonly mode: 'jwt';
   /**
+   * Where the servers keep account JWTs. `memory`: the MEMORY resolver,
+   * preloaded from the accounts include on every start and reload; a deploy
+   * (the reload it triggers) applies revocations and signing-key changes.
+   * `full`: nats-server's own resolver, which keeps them in a directory on a
+   * PVC per server (1 GiB, the site's storage class), the newest of each by
+   * issue time, and syncs them between servers. The include preloads them at
+   * start; changes reach running servers only by a push after the deploy
+   * (`npm run accounts -- push`, as the push user of the SYS account):
+   * docs/jwt-mode.md. Changing it changes the servers' config: the pods roll.
+   * @default 'memory'
+   */
+  readonly resolver?: 'memory' | 'full';
+  /**
    * Auth callout (seed 001, nats-server 2.10+): clients that hold no nkey
    * (browsers) connect with the CALLOUT account's bearer JWT and a token of
    * the application; a responder service checks the token and admits them

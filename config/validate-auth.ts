@@ -6,6 +6,8 @@ import { calloutOf } from '../lib/nats/jwt-callout';
 import { allowListRules } from './allow-list-rules';
 import type { Fleet } from './types';
 
+const RESOLVERS: readonly string[] = ['memory', 'full'];
+
 /**
  * JWT mode (fleet.auth.mode 'jwt', or nkeys mode preparing the move to it
  * with auth.prepareJwt): config/jwt.json must exist and agree
@@ -15,6 +17,10 @@ import type { Fleet } from './types';
  */
 export function validateAuth(fleet: Fleet, keys: IdentityKeys, jwts: JwtBundle | undefined): string[] {
   if (!issuesJwts(fleet)) return [];
+  const resolver = fleet.auth?.mode === 'jwt' ? fleet.auth.resolver : undefined;
+  if (resolver !== undefined && !RESOLVERS.includes(resolver)) {
+    return [`auth.resolver is ${JSON.stringify(resolver)}: use 'memory' (the default: account JWTs preloaded from the accounts include) or 'full' (also kept on a PVC per server)`];
+  }
   const callout = calloutRules(fleet);
   if (callout.length > 0) return callout;
   const why = fleet.auth?.mode === 'jwt' ? "auth.mode is 'jwt'" : 'auth.prepareJwt is set';

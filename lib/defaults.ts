@@ -26,6 +26,8 @@ export const siteResources = (site: SiteSpec) => ({
 });
 export const natsVersion = (fleet: Fleet): string => fleet.nats?.version ?? DEFAULT_NATS_VERSION;
 export const authMode = (fleet: Fleet): 'nkeys' | 'jwt' => fleet.auth?.mode ?? 'nkeys';
+/** JWT mode's account resolver (auth.resolver); undefined in nkeys mode. */
+export const jwtResolver = (fleet: Fleet): 'memory' | 'full' | undefined => (fleet.auth?.mode === 'jwt' ? (fleet.auth.resolver ?? 'memory') : undefined);
 /** JWT mode's keys and tokens exist: in JWT mode, and in nkeys mode while preparing the move to it (auth.prepareJwt). */
 export const issuesJwts = (fleet: Fleet): boolean => fleet.auth?.mode === 'jwt' || (fleet.auth?.mode === 'nkeys' && fleet.auth.prepareJwt === true);
 export const siteSpread = (site: SiteSpec) => ({

@@ -16,7 +16,7 @@ import type { IdentityKeys } from '../lib/nats/accounts';
 import { renderAccounts } from '../lib/nats/accounts';
 import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { currentUserJwt, renderJwtAccounts } from '../lib/nats/jwt-bundle';
-import { agentNamespace, authMode, issuesJwts } from '../lib/defaults';
+import { agentNamespace, authMode, issuesJwts, jwtResolver } from '../lib/defaults';
 import { agentReadSettings } from '../lib/kv/agent-read';
 import type { SiteRevisions } from '../lib/secrets/revisions';
 import { firstRevisions } from '../lib/secrets/revisions';
@@ -51,7 +51,7 @@ const fromStackDir = (path: string): string => (path.startsWith('/') || path.sta
 function siteAccounts(fleet: Fleet, identities: IdentityKeys, jwts: JwtBundle | undefined) {
   if (authMode(fleet) === 'nkeys') return renderAccounts(fleet, identities);
   if (!jwts) throw new Error("fleet.auth.mode is 'jwt' but no JWTs were given (config/jwt.json); run `npm run keys -- sync`");
-  return renderJwtAccounts(jwts);
+  return renderJwtAccounts(jwts, jwtResolver(fleet));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { IdentityKeys } from '../nats/accounts';
 import { renderAccounts } from '../nats/accounts';
 import type { JwtBundle } from '../nats/jwt-bundle';
 import { mintJwts, renderJwtAccounts } from '../nats/jwt-bundle';
-import { authMode } from '../defaults';
+import { authMode, jwtResolver } from '../defaults';
 import type { UserCredential } from '../kv/connect';
 import { gatewayRemotes } from '../nats/gateways';
 import { ENV, ROUTE_USER, routeUrlEnv, serverName } from '../nats/names';
@@ -229,7 +229,7 @@ export class LocalSupercluster {
 
   /** The accounts include for the fleet's auth mode. */
   private accountsText(keys: IdentityKeys): string {
-    return this.currentJwts ? renderJwtAccounts(this.currentJwts).text : renderAccounts(this.fleet, keys).text;
+    return this.currentJwts ? renderJwtAccounts(this.currentJwts, jwtResolver(this.fleet)).text : renderAccounts(this.fleet, keys).text;
   }
 
   private writeFiles(): void {
@@ -303,7 +303,7 @@ export class LocalSupercluster {
    */
   reloadJwts(jwts: JwtBundle): void {
     this.currentJwts = jwts;
-    this.writeAccountsAndReload(renderJwtAccounts(jwts).text);
+    this.writeAccountsAndReload(renderJwtAccounts(jwts, jwtResolver(this.fleet)).text);
   }
 
   /**
@@ -318,7 +318,7 @@ export class LocalSupercluster {
     const running = this.servers.filter((s) => this.isRunning(s));
     await Promise.all(running.map((s) => this.stopServer(s)));
     this.currentJwts = jwts;
-    this.writeAccounts(renderJwtAccounts(jwts).text);
+    this.writeAccounts(renderJwtAccounts(jwts, jwtResolver(this.fleet)).text);
     for (const server of running) this.startServer(server);
   }
 

@@ -18,6 +18,9 @@ export const SECRETS = {
   accounts: 'nats-accounts',
 } as const;
 
+/** The full resolver's volume per server: account JWTs are a few KiB each (the chart's default size). */
+export const RESOLVER_PVC_SIZE = '1Gi';
+
 /** Official chart, pinned: nats-io/k8s helm/charts/nats. */
 export const NATS_CHART = { repository: 'https://nats-io.github.io/k8s/helm/charts/', chart: 'nats', version: '2.14.2' } as const;
 
@@ -88,6 +91,17 @@ export function siteHelmValues(fleet: Fleet, site: SiteSpec, revisions: SiteRevi
         merge: doc.jetstream,
       },
       monitor: { enabled: true, port: PORTS.monitor },
+      // The full resolver (auth.resolver 'full'): the chart mounts a PVC per server at `dir` and writes `dir`; merge adds the rest.
+      ...(doc.resolver
+        ? {
+            resolver: {
+              enabled: true,
+              dir: POD_PATHS.resolverDir,
+              pvc: { enabled: true, size: RESOLVER_PVC_SIZE, ...(site.storage.storageClass ? { storageClassName: site.storage.storageClass } : {}) },
+              merge: doc.resolver,
+            },
+          }
+        : {}),
       // The chart mounts tls.secretName at POD_PATHS.websocketTlsDir (its default dir) and writes port and tls; merge says the same.
       ...(site.websocket ? { websocket: { enabled: true, port: PORTS.websocket, tls: { enabled: true, secretName: site.websocket.tlsSecret }, merge: doc.websocket } } : {}),
       merge: { $include: doc['$include'] },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Fleet } from '../../config/types';
-import { accountName } from '../defaults';
+import { accountName, jwtResolver } from '../defaults';
 import { bytes } from '../quantity';
 import type { IdentityKeys } from './accounts';
 import { SYSTEM_ACCOUNT, identityPermissions } from './accounts';
@@ -12,6 +12,7 @@ import { accountClaim, operatorClaim, scopedSigningKey, userClaim } from './jwt-
 import type { CalloutSeeds, CalloutTokens } from './jwt-callout';
 import { CALLOUT_ACCOUNT, CALLOUT_ROLE, appScopedKeys, calloutAccountClaim, calloutOf, calloutPermissions, calloutUserClaims } from './jwt-callout';
 import { allowOnly } from './permissions';
+import { RESOLVER_PUSH, resolverPushClaim } from './jwt-resolver-push';
 
 /*
  * JWT mode (fleet.auth.mode 'jwt'): the servers trust an operator, not a
@@ -31,6 +32,8 @@ export interface JwtSeeds {
   readonly revocations: { readonly [userKey: string]: number };
   /** Auth callout's keys (fleet.auth.callout): the CALLOUT account, xkey, scoped key, responder and bearer users. */
   readonly callout?: CalloutSeeds;
+  /** The full resolver's push user (`SU...`, auth.resolver 'full'): the one user of SYS, it sends account JWTs to the servers. */
+  readonly resolverPush?: string;
 }
 
 /** The public half, config/jwt.json: what servers load and clients present. */
@@ -41,6 +44,8 @@ export interface JwtBundle {
   readonly users: { readonly [identity: string]: readonly string[] };
   /** Auth callout: the responder's and the bearer user's JWTs (CALLOUT account). */
   readonly callout?: CalloutTokens;
+  /** The full resolver's push user's JWT (SYS account, auth.resolver 'full'). */
+  readonly resolverPush?: string;
 }
 
 const newest = (seeds: readonly string[]): string => seeds[seeds.length - 1];
@@ -128,7 +133,18 @@ export function mintJwts(fleet: Fleet, keys: IdentityKeys, seeds: JwtSeeds, iat:
     });
   }
   const callout = calloutSeeds(fleet, seeds);
-  return { operator, accounts, users, ...(callout ? { callout: mintCalloutUsers(callout, iat, previous?.callout) } : {}) };
+  const push = mintResolverPush(fleet, seeds, iat, previous?.resolverPush);
+  return { operator, accounts, users, ...(callout ? { callout: mintCalloutUsers(callout, iat, previous?.callout) } : {}), ...(push ? { resolverPush: push } : {}) };
+}
+
+/** The full resolver's push user, signed by SYS's newest signing key (none with the MEMORY resolver). */
+function mintResolverPush(fleet: Fleet, seeds: JwtSeeds, iat: number, previous: string | undefined): string | undefined {
+  if (jwtResolver(fleet) !== 'full') return undefined;
+  const seed = seeds.resolverPush ?? missing("full resolver's push user (auth.resolver 'full')");
+  const sys = seeds.accounts[SYSTEM_ACCOUNT]!;
+  const signer = newest(sys.signingKeys);
+  const nats = resolverPushClaim(publicKeyOf(sys.seed));
+  return sameClaim(previous, publicKeyOf(seed), nats, [publicKeyOf(signer)]) ? previous! : encodeJwt(keyPairOf(signer), { sub: publicKeyOf(seed), name: RESOLVER_PUSH, iat, nats });
 }
 
 function mintCalloutUsers(seeds: CalloutSeeds, iat: number, previous: CalloutTokens | undefined): CalloutTokens {
@@ -198,6 +214,7 @@ export function checkJwts(fleet: Fleet, keys: IdentityKeys, bundle: JwtBundle): 
   if (accounts.get(SYSTEM_ACCOUNT) && op.nats.system_account !== accounts.get(SYSTEM_ACCOUNT)!.sub) {
     problems.push(`operator: its system account is ${String(op.nats.system_account)}, not the SYS account's key`);
   }
+  checkResolverPush(fleet, bundle, accounts.get(SYSTEM_ACCOUNT), problems);
   const appClaim = accounts.get(app);
   if (!appClaim) return problems;
   checkCallout(fleet, bundle, trusted, appClaim, problems);
@@ -267,22 +284,42 @@ function checkCallout(fleet: Fleet, bundle: JwtBundle, trusted: readonly string[
   }
 }
 
+/**
+ * The push user's part of checkJwts: with the full resolver, one user of
+ * SYS signed by SYS's signing key with exactly the push permissions; with
+ * the MEMORY resolver, none (a stale one could still push).
+ */
+function checkResolverPush(fleet: Fleet, bundle: JwtBundle, sys: ClaimsData | undefined, problems: string[]): void {
+  if (jwtResolver(fleet) !== 'full') {
+    if (bundle.resolverPush) problems.push(`${RESOLVER_PUSH}: the fleet's resolver is not 'full' (auth.resolver), yet the bundle still carries the push user`);
+    return;
+  }
+  const user = claimOf(bundle.resolverPush, RESOLVER_PUSH, problems);
+  if (!user || !sys) return;
+  if (!((sys.nats.signing_keys ?? []) as unknown[]).includes(user.iss) || user.nats.issuer_account !== sys.sub) problems.push(`${RESOLVER_PUSH}: not issued by a signing key of account ${SYSTEM_ACCOUNT}`);
+  if (JSON.stringify(user.nats) !== JSON.stringify(resolverPushClaim(sys.sub))) problems.push(`${RESOLVER_PUSH}: its permissions are not the push user's (publish ${'$'}SYS.REQ.CLAIMS.UPDATE and lookups, subscribe its inbox)`);
+}
+
 /** Where every problem of checkJwts points an operator. */
 export const JWT_FIX = 'run `npm run keys -- sync` to re-sign what changed, commit config/jwt.json, and give the re-issued credentials to their holders';
 
 /**
- * The accounts include of JWT mode: the operator, the system account and a
- * MEMORY resolver preloaded with every account JWT. A config reload applies
- * a changed preload (nats-server reload.go: the resolver is reconfigured and
- * every account's claims updated), so revocations and signing keys change
- * without a restart.
+ * The accounts include of JWT mode: the operator, the system account and
+ * every account JWT preloaded. With the MEMORY resolver a config reload
+ * applies a changed preload (nats-server reload.go: the resolver is
+ * reconfigured and every account's claims updated), so revocations and
+ * signing keys change without a restart. With the full resolver the
+ * preload only seeds a server's directory at start (a stored JWT with a
+ * later issue time wins, dirstore.go saveIfNewer); changes reach running
+ * servers by a push (`npm run accounts -- push`, lib/operate/push-accounts.ts).
  */
-export function jwtAccountsDoc(bundle: JwtBundle): ConfDoc {
+export function jwtAccountsDoc(bundle: JwtBundle, resolver: 'memory' | 'full' = 'memory'): ConfDoc {
   const sys = decodeJwt(bundle.accounts[SYSTEM_ACCOUNT]).sub;
   return {
     operator: bundle.operator,
     system_account: sys,
-    resolver: 'MEMORY',
+    // The full resolver is configured beside the JetStream store (site-config.ts, FULL_RESOLVER): its directory is per server.
+    ...(resolver === 'memory' ? { resolver: 'MEMORY' } : {}),
     resolver_preload: Object.fromEntries(
       Object.values(bundle.accounts)
         .map((token) => [decodeJwt(token).sub, token] as const)
@@ -292,7 +329,7 @@ export function jwtAccountsDoc(bundle: JwtBundle): ConfDoc {
 }
 
 /** The include text and its checksum, as renderAccounts gives them for nkeys mode. */
-export function renderJwtAccounts(bundle: JwtBundle): { readonly text: string; readonly checksum: string } {
-  const text = formatConfFragment(jwtAccountsDoc(bundle));
+export function renderJwtAccounts(bundle: JwtBundle, resolver: 'memory' | 'full' = 'memory'): { readonly text: string; readonly checksum: string } {
+  const text = formatConfFragment(jwtAccountsDoc(bundle, resolver));
   return { text, checksum: createHash('sha256').update(text).digest('hex') };
 }

@@ -47,5 +47,8 @@ export function renderLocalConf(doc: ConfDoc, p: LocalPlacement): string {
     tlsFiles(websocket.tls);
   }
   jetstream.store_dir = p.storeDir;
+  // The full resolver's directory sits in the store's, as in the pod (POD_PATHS.resolverDir).
+  const resolver = conf.resolver as Mutable | undefined;
+  if (resolver) resolver.dir = join(p.storeDir, 'resolver');
   return formatConf(conf as ConfDoc);
 }

@@ -46,4 +46,6 @@ export const POD_PATHS = {
   caDir: '/etc/nats-ca-cert',
   accountsDir: '/etc/nats-accounts',
   storeDir: '/data',
+  /** The full resolver's JWT directory: its own PVC, mounted under the store's (the chart's default). */
+  resolverDir: '/data/resolver',
 } as const;

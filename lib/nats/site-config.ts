@@ -1,5 +1,5 @@
 import type { Fleet, SiteSpec } from '../../config/types';
-import { siteMemoryStore, siteNodes } from '../defaults';
+import { jwtResolver, siteMemoryStore, siteNodes } from '../defaults';
 import { bytes } from '../quantity';
 import type { ConfDoc } from './conf-format';
 import { envRef } from './conf-format';
@@ -16,6 +16,16 @@ export const POD_TLS = {
   gateway: { cert_file: `${POD_PATHS.gatewayTlsDir}/tls.crt`, key_file: `${POD_PATHS.gatewayTlsDir}/tls.key` },
   ca_file: `${POD_PATHS.caDir}/ca.crt`,
 } as const;
+
+/**
+ * JWT mode's full resolver (auth.resolver 'full'): account JWTs in a
+ * directory, kept newest-by-issue-time, synced between servers through the
+ * system account. Deleting a JWT is refused (`allow_delete`): an account
+ * ends by revocation in a newer JWT, never by a request. `interval` and
+ * `timeout` are nats-server's documented defaults, written out so an
+ * upgrade cannot change them silently.
+ */
+export const FULL_RESOLVER = { type: 'full', dir: POD_PATHS.resolverDir, allow_delete: false, interval: '2m', timeout: '1.9s' } as const;
 
 /**
  * The effective configuration of every server of one site, as plain data in
@@ -80,6 +90,7 @@ export function siteServerConfig(fleet: Fleet, site: SiteSpec): ConfDoc {
       // The chart defaults the memory store to 0; say so deliberately.
       max_memory_store: bytes(siteMemoryStore(site)),
     },
+    ...(jwtResolver(fleet) === 'full' ? { resolver: FULL_RESOLVER } : {}),
     '$include': ACCOUNTS_INCLUDE,
   };
 }

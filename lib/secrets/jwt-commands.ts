@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { accountName, issuesJwts } from '../defaults';
+import { accountName, issuesJwts, jwtResolver } from '../defaults';
 import { jwtFileBeside, readJwtBundle } from '../jwt-file';
 import { decodeJwt, publicKeyOf } from '../nats/jwt';
 import type { JwtBundle, JwtSeeds } from '../nats/jwt-bundle';
@@ -9,7 +9,8 @@ import { SYSTEM_ACCOUNT } from '../nats/accounts';
 import type { KeysContext } from './keys-commands';
 import { save } from './keys-commands';
 import type { SecretMaterial } from './material';
-import { currentKey, newCalloutSeeds, newJwtSeeds, newSigningKey, publicKeys } from './material';
+import { currentKey, newCalloutSeeds, newJwtSeeds, newSigningKey, newUserSeed, publicKeys } from './material';
+import { RESOLVER_PUSH } from '../nats/jwt-resolver-push';
 import { CALLOUT_ACCOUNT, calloutOf } from '../nats/jwt-callout';
 import { displayPath, readStore } from './store';
 
@@ -154,6 +155,15 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
     callout = undefined;
     changes.push(`jwt: auth callout removed (no auth.callout in the fleet): account ${CALLOUT_ACCOUNT} and the scoped signing key leave the account JWTs at the next deploy`);
   }
+  // The full resolver's push user exists exactly while auth.resolver is 'full'.
+  let resolverPush = seeds.resolverPush;
+  if (jwtResolver(ctx.fleet) === 'full' && !resolverPush) {
+    resolverPush = newUserSeed();
+    changes.push(`jwt: new push user ${RESOLVER_PUSH} in account ${SYSTEM_ACCOUNT} for auth.resolver 'full' (npm run accounts -- push)`);
+  } else if (jwtResolver(ctx.fleet) !== 'full' && resolverPush) {
+    resolverPush = undefined;
+    changes.push(`jwt: push user ${RESOLVER_PUSH} removed (auth.resolver is not 'full'): its JWT leaves config/jwt.json`);
+  }
   const revocations = { ...seeds.revocations };
   const now = nowSeconds(ctx);
   for (const name of removed) {
@@ -162,8 +172,8 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
       changes.push(`identity ${name}: revoked ${key} in account ${app}; a client presenting its JWT is refused once this is deployed`);
     }
   }
-  const { callout: _dropped, ...rest } = seeds;
-  return { ...rest, accounts, revocations, ...(callout ? { callout } : {}) };
+  const { callout: _dropped, resolverPush: _droppedPush, ...rest } = seeds;
+  return { ...rest, accounts, revocations, ...(callout ? { callout } : {}), ...(resolverPush ? { resolverPush } : {}) };
 }
 
 /** retire's part in JWT mode: the retired key is revoked, so its JWT stops working too. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createAccount, createCurve, createOperator, createUser } from 'nkeys.js';
 import type { Fleet, SiteSpec } from '../../config/types';
 import { BUILTIN_IDENTITIES, SYSTEM_ACCOUNT } from '../nats/accounts';
-import { accountName, issuesJwts } from '../defaults';
+import { accountName, issuesJwts, jwtResolver } from '../defaults';
 import type { JwtSeeds } from '../nats/jwt-bundle';
 import type { CalloutSeeds } from '../nats/jwt-callout';
 import { calloutOf } from '../nats/jwt-callout';
@@ -70,21 +70,25 @@ const seedOf = (pair: { getSeed(): Uint8Array }): string => new TextDecoder().de
 /** A new signing key for the operator (`O...` seed) or an account (`A...` seed). */
 export const newSigningKey = (kind: 'operator' | 'account'): string => seedOf(kind === 'operator' ? createOperator() : createAccount());
 
-/** JWT mode's keys: an operator and the SYS and application accounts, each with one signing key; the callout's when the fleet has one. */
+/** JWT mode's keys: an operator and the SYS and application accounts, each with one signing key; the callout's and the full resolver's push user's when the fleet has them. */
 export function newJwtSeeds(fleet: Fleet): JwtSeeds {
   return {
     operator: { seed: newSigningKey('operator'), signingKeys: [newSigningKey('operator')] },
     accounts: { [SYSTEM_ACCOUNT]: newAccountSeeds(), [accountName(fleet)]: newAccountSeeds() },
     revocations: {},
     ...(calloutOf(fleet) ? { callout: newCalloutSeeds() } : {}),
+    ...(jwtResolver(fleet) === 'full' ? { resolverPush: newUserSeed() } : {}),
   };
 }
+
+/** A user seed (`SU...`) with no identity of the fleet: the callout's users, the resolver's push user. */
+export const newUserSeed = (): string => seedOf(createUser());
 
 const newAccountSeeds = () => ({ seed: newSigningKey('account'), signingKeys: [newSigningKey('account')] });
 
 /** Auth callout's keys: the CALLOUT account, the xkey, the application account's scoped key, the responder and bearer users. */
 export function newCalloutSeeds(): CalloutSeeds {
-  return { account: newAccountSeeds(), xkey: seedOf(createCurve()), scope: newSigningKey('account'), responder: seedOf(createUser()), bearer: seedOf(createUser()) };
+  return { account: newAccountSeeds(), xkey: seedOf(createCurve()), scope: newSigningKey('account'), responder: newUserSeed(), bearer: newUserSeed() };
 }
 
 export const identityNames = (fleet: Fleet): string[] => [...BUILTIN_IDENTITIES, ...(fleet.account.services ?? []).map((s) => s.name)];

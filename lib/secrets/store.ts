@@ -93,6 +93,7 @@ function jwtSeedsProblem(v: unknown): string | undefined {
   for (const [key, at] of Object.entries(v.revocations)) {
     if (!NKEY_USER.test(key) || !Number.isInteger(at)) return 'jwt.revocations must map user public keys to a time in unix seconds';
   }
+  if (v.resolverPush !== undefined && (typeof v.resolverPush !== 'string' || !SEED_OF.U.test(v.resolverPush))) return 'jwt.resolverPush is not a user seed';
   return v.callout === undefined ? undefined : calloutSeedsProblem(v.callout);
 }
 
@@ -182,6 +183,7 @@ function canonical(material: SecretMaterial): SecretMaterial {
             accounts: sorted(material.jwt.accounts),
             revocations: sorted(material.jwt.revocations),
             ...(material.jwt.callout ? { callout: material.jwt.callout } : {}),
+            ...(material.jwt.resolverPush ? { resolverPush: material.jwt.resolverPush } : {}),
           },
         }
       : {}),

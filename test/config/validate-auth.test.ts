@@ -41,6 +41,22 @@ describe('validateAuth', () => {
     expect(validateAuth({ ...exampleFleet, auth: { mode: 'nkeys', prepareJwt: false } }, exampleIdentities, undefined)).toStrictEqual([]);
   });
 
+  test("auth.resolver: 'memory' and 'full' pass, anything else is refused naming both", () => {
+    const full: Fleet = { ...exampleFleet, auth: { mode: 'jwt', resolver: 'full' } };
+    const fullBundle = mintJwts(full, exampleIdentities, newJwtSeeds(full), T0);
+    expect(validateAuth(full, exampleIdentities, fullBundle)).toStrictEqual([]);
+    expect(validateAuth({ ...exampleFleet, auth: { mode: 'jwt', resolver: 'memory' } }, exampleIdentities, bundle)).toStrictEqual([]);
+    // The push user exists exactly with the full resolver.
+    expect(validateAuth(full, exampleIdentities, bundle)).toStrictEqual([`config/jwt.json: resolver-push: no JWT; ${FIX}`]);
+    expect(validateAuth(jwtFleet, exampleIdentities, fullBundle)).toStrictEqual([
+      `config/jwt.json: resolver-push: the fleet's resolver is not 'full' (auth.resolver), yet the bundle still carries the push user; ${FIX}`,
+    ]);
+    const typo = { ...exampleFleet, auth: { mode: 'jwt', resolver: 'ful' } } as unknown as Fleet;
+    expect(validateAuth(typo, exampleIdentities, bundle)).toStrictEqual([
+      "auth.resolver is \"ful\": use 'memory' (the default: account JWTs preloaded from the accounts include) or 'full' (also kept on a PVC per server)",
+    ]);
+  });
+
   test('JWT mode with a bundle that agrees with the fleet: no problem', () => {
     expect(validateAuth(jwtFleet, exampleIdentities, bundle)).toStrictEqual([]);
   });

@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../../config/types';
-import { authMode } from '../../../lib/defaults';
+import { authMode, jwtResolver } from '../../../lib/defaults';
 import { connectAs } from '../../../lib/kv/connect';
 import { provisionBucket } from '../../../lib/kv/provision';
 import { useSupercluster } from '../harness';
@@ -17,7 +17,7 @@ export const DENIED = /Permissions Violation for Publish/;
  * mode's own tests on the same supercluster.
  */
 export function accountSuite(fleet: Fleet, more?: (sc: ReturnType<typeof useSupercluster>) => void): void {
-  describe(`the HARMONY account on real nats-server, ${authMode(fleet)} mode`, () => {
+  describe(`the HARMONY account on real nats-server, ${authMode(fleet)} mode${jwtResolver(fleet) === 'full' ? ', full resolver' : ''}`, () => {
     const sc = useSupercluster({ fleet });
     const open: NatsConnection[] = [];
     const as = async (identity: string, site = 'site-1') => {

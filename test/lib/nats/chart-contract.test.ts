@@ -56,6 +56,18 @@ const CHART = {
    * and the selector labels into one constraint.
    */
   podTemplateKeys: ['configChecksumAnnotation', 'topologySpreadConstraints', 'merge', 'patch'],
+  /**
+   * config.resolver (files/config/resolver.yaml writes `dir`, then merge;
+   * files/stateful-set/nats-container.yaml mounts the PVC at `dir`;
+   * stateful-set.yaml adds the claim template `<fullname>-resolver`).
+   * Rendered with minihelm with our values for a full-resolver fleet.
+   */
+  resolver: {
+    keys: ['enabled', 'dir', 'pvc', 'merge', 'patch'],
+    pvcKeys: ['enabled', 'size', 'storageClassName', 'merge', 'patch', 'name'],
+    defaultDir: '/data/resolver',
+    rendered: { allow_delete: false, dir: '/data/resolver', interval: '2m', timeout: '1.9s', type: 'full' },
+  },
 };
 
 describe('our values against the chart they feed', () => {
@@ -100,6 +112,26 @@ describe('our values against the chart they feed', () => {
     expect(HEADLESS_SERVICE).toBe(CHART.headlessService);
     expect(NATS_POD_SELECTOR).toEqual(CHART.selector);
     expect(PORTS).toEqual(CHART.ports);
+  });
+});
+
+describe('the full resolver against the chart', () => {
+  const fleet = { ...exampleFleet, auth: { mode: 'jwt' as const, resolver: 'full' as const } };
+
+  test("our resolver block is the one the chart renders, at the chart's default directory, on its own PVC", () => {
+    const values = siteHelmValues(fleet, fleet.sites[0]) as { config: { resolver: Record<string, unknown> & { pvc: Record<string, unknown> } } };
+    expect(CHART.resolver.keys).toEqual(expect.arrayContaining(Object.keys(values.config.resolver)));
+    expect(CHART.resolver.pvcKeys).toEqual(expect.arrayContaining(Object.keys(values.config.resolver.pvc)));
+    expect(values.config.resolver).toMatchObject({ enabled: true, dir: CHART.resolver.defaultDir, pvc: { enabled: true, size: '1Gi' } });
+    expect((siteServerConfig(fleet, fleet.sites[0]) as Record<string, unknown>).resolver).toEqual(CHART.resolver.rendered);
+    expect(POD_PATHS.resolverDir).toBe(CHART.resolver.defaultDir);
+  });
+
+  test('the memory resolver and nkeys mode set no resolver values and no resolver block', () => {
+    for (const f of [exampleFleet, { ...exampleFleet, auth: { mode: 'jwt' as const } }]) {
+      expect((siteHelmValues(f, f.sites[0]) as { config: Record<string, unknown> }).config).not.toHaveProperty('resolver');
+      expect(siteServerConfig(f, f.sites[0])).not.toHaveProperty('resolver');
+    }
   });
 });
 

@@ -427,6 +427,16 @@ describe('JWT bundle', () => {
       });
     });
 
+    test('with the full resolver: no resolver line (site-config.ts sets the block, per server), the same preload', () => {
+      expect(jwtAccountsDoc(bundle, 'full')).toStrictEqual({
+        operator: bundle.operator,
+        system_account: k.sys,
+        resolver_preload: { [k.sys]: bundle.accounts.SYS, [k.app]: bundle.accounts.HARMONY },
+      });
+      expect(jwtAccountsDoc(bundle, 'memory')).toStrictEqual(jwtAccountsDoc(bundle));
+      expect(renderJwtAccounts(bundle, 'full').text).not.toMatch(/resolver"?:/);
+    });
+
     test('the preload is sorted by account key, whatever the order of the bundle', () => {
       const sorted = [k.sys, k.app].sort();
       const reversed: JwtBundle = { ...bundle, accounts: { HARMONY: bundle.accounts.HARMONY, SYS: bundle.accounts.SYS } };
@@ -704,6 +714,81 @@ describe('JWT bundle with an auth callout', () => {
       system_account: k.sys,
       resolver: 'MEMORY',
       resolver_preload: { [k.sys]: bundle.accounts.SYS, [k.app]: bundle.accounts.HARMONY, [k.callout]: bundle.accounts.CALLOUT },
+    });
+  });
+});
+
+describe("JWT bundle with the full resolver (auth.resolver 'full')", () => {
+  const full: Fleet = { ...exampleFleet, auth: { mode: 'jwt', resolver: 'full' } };
+  const memory: Fleet = { ...exampleFleet, auth: { mode: 'jwt' } };
+  let seeds: JwtSeeds;
+  let bundle: JwtBundle;
+  /** A push user JWT with `nats` changed, signed by SYS's signing key (or `signer`). */
+  const pushUser = (change: Record<string, unknown>, signer: KeyPair = kp(seeds.accounts.SYS.signingKeys[0])): string => {
+    const c = claimsOf(bundle.resolverPush!);
+    return encodeJwt(signer, { sub: c.sub, name: c.name, iat: T0, nats: { ...c.nats, ...change } as any });
+  };
+
+  beforeAll(() => {
+    seeds = newJwtSeeds(full);
+    bundle = mintJwts(full, {}, seeds, T0);
+  });
+
+  test('default properties: newJwtSeeds gives a full-resolver fleet a user seed for the push user, and a MEMORY fleet none', () => {
+    expect(seeds.resolverPush).toMatch(/^SU[A-Z2-7]{56}$/);
+    expect(newJwtSeeds(memory).resolverPush).toBeUndefined();
+    expect(mintJwts(memory, {}, { ...seeds, resolverPush: undefined }, T0).resolverPush).toBeUndefined();
+  });
+
+  test('the push user: a user of SYS, signed by its signing key, publishing only the claims update and lookups, subscribing only its inbox', () => {
+    const sysSigning = publicOf(seeds.accounts.SYS.signingKeys[0]);
+    expect(verifies(bundle.resolverPush!, sysSigning)).toBe(true);
+    expect(bodyOf(bundle.resolverPush!)).toEqual({
+      iat: T0,
+      iss: sysSigning,
+      name: 'resolver-push',
+      sub: publicOf(seeds.resolverPush!),
+      nats: {
+        pub: { allow: ['$SYS.REQ.CLAIMS.UPDATE', '$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP'] },
+        sub: { allow: ['_INBOX_resolver-push.>'] },
+        subs: -1,
+        data: -1,
+        payload: -1,
+        issuer_account: publicOf(seeds.accounts.SYS.seed),
+        type: 'user',
+        version: 2,
+      },
+    });
+  });
+
+  test('minting again keeps the token; a new SYS signing key re-signs it', () => {
+    expect(mintJwts(full, {}, seeds, T1, bundle).resolverPush).toBe(bundle.resolverPush);
+    const added = newSigningKey('account');
+    const rotated = { ...seeds, accounts: { ...seeds.accounts, SYS: { ...seeds.accounts.SYS, signingKeys: [...seeds.accounts.SYS.signingKeys, added] } } };
+    expect(claimsOf(mintJwts(full, {}, rotated, T1, bundle).resolverPush!)).toEqual(expect.objectContaining({ iss: publicOf(added), iat: T1 }));
+  });
+
+  test('a full-resolver fleet without the push seed is refused, naming the fix', () => {
+    expect(() => mintJwts(full, {}, { ...seeds, resolverPush: undefined }, T0)).toThrow(
+      "the age store has no JWT seeds for the full resolver's push user (auth.resolver 'full'); run `npm run keys -- sync` to mint them",
+    );
+  });
+
+  describe('checkJwts', () => {
+    const PERMISSIONS = "resolver-push: its permissions are not the push user's (publish $SYS.REQ.CLAIMS.UPDATE and lookups, subscribe its inbox)";
+    test('the minted bundle passes; a push user with any other permission, or not issued by SYS, is named', () => {
+      expect(checkJwts(full, {}, bundle)).toEqual([]);
+      const at = (token: string) => checkJwts(full, {}, { ...bundle, resolverPush: token });
+      expect(at(pushUser({ pub: { allow: ['$SYS.REQ.CLAIMS.UPDATE', '$SYS.REQ.CLAIMS.DELETE'] } }))).toEqual([PERMISSIONS]);
+      expect(at(pushUser({ sub: { allow: ['$SYS.>'] } }))).toEqual([PERMISSIONS]);
+      expect(at(pushUser({ resp: { max: 1, ttl: 0 } }))).toEqual([PERMISSIONS]);
+      expect(at(pushUser({}, kp(seeds.accounts.HARMONY.signingKeys[0])))).toEqual(['resolver-push: not issued by a signing key of account SYS']);
+      expect(at(pushUser({ issuer_account: publicOf(seeds.accounts.HARMONY.seed) }))).toEqual(['resolver-push: not issued by a signing key of account SYS', PERMISSIONS]);
+      expect(checkJwts(full, {}, { ...bundle, resolverPush: undefined })).toEqual(['resolver-push: no JWT']);
+    });
+
+    test('a MEMORY fleet refuses a bundle that still carries the push user', () => {
+      expect(checkJwts(memory, {}, bundle)).toEqual(["resolver-push: the fleet's resolver is not 'full' (auth.resolver), yet the bundle still carries the push user"]);
     });
   });
 });

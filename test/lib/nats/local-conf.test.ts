@@ -49,3 +49,18 @@ describe('renderLocalConf: websocket', () => {
     });
   });
 });
+
+describe('renderLocalConf: the full resolver', () => {
+  test("its directory moves into the server's own store directory, as in the pod; the rest stays", () => {
+    const fleet = { ...exampleFleet, auth: { mode: 'jwt' as const, resolver: 'full' as const } };
+    const conf = renderLocalConf(siteServerConfig(fleet, fleet.sites[0]), placement);
+    expect(conf).toContain(
+      ['  "resolver": {', '    "allow_delete": false,', '    "dir": "/tmp/harmony/site-1/data/resolver",', '    "interval": "2m",', '    "timeout": "1.9s",', '    "type": "full"', '  },'].join('\n'),
+    );
+    expect(conf).not.toContain('"/data/resolver"');
+  });
+
+  test('no resolver block without the full resolver', () => {
+    expect(renderLocalConf(siteServerConfig(exampleFleet, exampleFleet.sites[0]), placement)).not.toContain('resolver');
+  });
+});
