@@ -37,6 +37,8 @@ exit status: 0 every server stored every JWT; 1 a server refused one, or could n
 export interface AccountsCliIo {
   readonly fleet: Fleet;
   readonly jwts?: JwtBundle;
+  /** The age store (default secrets/nats.age). */
+  readonly storeFile?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
@@ -81,7 +83,7 @@ export async function runAccountsCli(argv: readonly string[], io: AccountsCliIo)
   const servers = (values.servers ?? DEFAULT_SERVERS).split(',').map((s) => s.trim()).filter(Boolean);
   let nc;
   try {
-    const seed = readStore(values.identity || io.env[IDENTITY_ENV] || undefined).jwt?.resolverPush;
+    const seed = readStore(values.identity || io.env[IDENTITY_ENV] || undefined, io.storeFile).jwt?.resolverPush;
     if (!seed || publicKeyOf(seed) !== decodeJwt(bundle.resolverPush).sub) throw new Error(`the store's ${RESOLVER_PUSH} seed is not the key of config/jwt.json's ${RESOLVER_PUSH} JWT; run \`npm run keys -- sync\``);
     nc = await connectAs(RESOLVER_PUSH, servers, { seed, jwt: bundle.resolverPush }, `harmony-${RESOLVER_PUSH}`);
   } catch (e) {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -14,6 +15,9 @@ import { userClaim } from '../../lib/nats/jwt-claims';
 import { CLAIMS_UPDATE_SUBJECT, RESOLVER_PUSH } from '../../lib/nats/jwt-resolver-push';
 import { PushRefusal, pushAccounts } from '../../lib/operate/push-accounts';
 import { currentKey, newIdentityKey, publicKeys } from '../../lib/secrets/material';
+import { writeStore } from '../../lib/secrets/store';
+import { runAccountsCli } from '../../scripts/accounts';
+import { ageIdentity } from '../support/age-identity';
 import { e2eFleet } from './harness';
 import { subscribeRefused } from './probes';
 import { accountSuite } from './suites/account';
@@ -26,6 +30,8 @@ const PUB_DENIED = /Permissions Violation for Publish/;
 // only it has: updates by a push through the system account.
 accountSuite(fullFleet, (sc) => {
   const open: NatsConnection[] = [];
+  /** What the servers hold after the revocation test: the CLI test pushes it. */
+  let latest: JwtBundle | undefined;
   const pusher = async (): Promise<NatsConnection> => {
     const nc = await connectAs(RESOLVER_PUSH, sc.cluster.clientUrls('site-1'), { seed: sc.material.jwt!.resolverPush!, jwt: sc.cluster.jwts.resolverPush }, 'e2e-push');
     open.push(nc);
@@ -128,6 +134,7 @@ accountSuite(fullFleet, (sc) => {
       const keys = publicKeys({ ...sc.material, identities: { ...sc.material.identities, agent: [fresh] } });
       const revoked: JwtSeeds = { ...sc.material.jwt!, revocations: { ...sc.material.jwt!.revocations, [old.publicKey]: now() } };
       const after = mintJwts(sc.cluster.fleet, keys, revoked, now() + 1, before);
+      latest = after;
       expect(after.accounts.SYS).toBe(before.accounts.SYS);
       const freshCredential = { seed: fresh.seed, jwt: after.users.agent[0] };
       expect(await accepting(oldCredential)).toEqual(everyServer().map(() => true));
@@ -155,6 +162,52 @@ accountSuite(fullFleet, (sc) => {
       const nc = await connectAs('agent', sc.cluster.clientUrls('site-2'), freshCredential, 'after-push');
       open.push(nc);
       await (await new Kvm(nc).open('HARMONY', { allow_direct: true })).put('agent.revocation', 'new key');
+    });
+
+    // After the revocation test: it pushes what that test left on the servers, and stops a site.
+    test('npm run accounts -- push: refuses an older bundle (exit 3), stores the current one on every server (exit 0), names the servers that did not answer (exit 4)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'accounts-cli-'));
+      try {
+        const me = ageIdentity(dir, 'me.txt');
+        writeFileSync(join(dir, 'recipients.txt'), `${me.recipient}\n`);
+        const storeFile = join(dir, 'nats.age');
+        writeStore(sc.material, join(dir, 'recipients.txt'), storeFile);
+        const run = async (jwts: JwtBundle, timeoutSeconds = '5') => {
+          const out: string[] = [];
+          const err: string[] = [];
+          const code = await runAccountsCli(['push', '--servers', sc.cluster.clientUrls('site-1').join(','), '--timeout', timeoutSeconds], {
+            fleet: sc.cluster.fleet,
+            jwts,
+            storeFile,
+            env: { AGE_IDENTITY_FILE: me.file },
+            out: (l) => out.push(l),
+            err: (l) => err.push(l),
+          });
+          return { code, out, err };
+        };
+        const stale = await run(sc.cluster.jwts);
+        expect(stale.code).toBe(3);
+        expect(stale.out).toEqual([]);
+        expect(stale.err[0]).toMatch(/^refusing, nothing was pushed: account HARMONY: a server holds a JWT issued at \d+, later than config\/jwt\.json's/);
+
+        const ok = await run(latest!);
+        expect(ok).toEqual({
+          code: 0,
+          out: [`account HARMONY (${decodeJwt(latest!.accounts.HARMONY).sub}): stored by 9 of 9 servers`, `account SYS (${decodeJwt(latest!.accounts.SYS).sub}): stored by 9 of 9 servers`],
+          err: [],
+        });
+
+        await sc.cluster.stopSite('site-3');
+        // Each lookup and each push waits the whole --timeout for the three that never answer.
+        const partial = await run(latest!, '1');
+        expect(partial.code).toBe(4);
+        expect(partial.out[0]).toMatch(/^account HARMONY \(A[A-Z2-7]{55}\): stored by 6 of 9 servers$/);
+        expect(partial.err[0]).toBe(
+          '  no answer from site-3-nats-0, site-3-nats-1, site-3-nats-2: down, or cut off from the servers pushed to; a server that starts later takes the JWT from its peers (and its preload)',
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
