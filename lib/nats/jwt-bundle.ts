@@ -34,6 +34,8 @@ export interface JwtSeeds {
   readonly callout?: CalloutSeeds;
   /** The full resolver's push user (`SU...`, auth.resolver 'full'): the one user of SYS, it sends account JWTs to the servers. */
   readonly resolverPush?: string;
+  /** Push users refused from the given second on (rotated or removed), revoked in the SYS account JWT. */
+  readonly systemRevocations?: { readonly [userKey: string]: number };
 }
 
 /** The public half, config/jwt.json: what servers load and clients present. */
@@ -58,7 +60,11 @@ function expectedAccounts(fleet: Fleet, seeds: JwtSeeds): { readonly name: strin
   const callout = calloutSeeds(fleet, seeds);
   const appKey = publicKeyOf(account(app).seed);
   return [
-    { name: SYSTEM_ACCOUNT, key: publicKeyOf(account(SYSTEM_ACCOUNT).seed), claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(publicKeyOf) }) },
+    {
+      name: SYSTEM_ACCOUNT,
+      key: publicKeyOf(account(SYSTEM_ACCOUNT).seed),
+      claim: accountClaim({ signingKeys: account(SYSTEM_ACCOUNT).signingKeys.map(publicKeyOf), revocations: seeds.systemRevocations }),
+    },
     {
       name: app,
       key: appKey,

@@ -106,6 +106,8 @@ export function tokenChanges(before: JwtBundle | undefined, after: JwtBundle): s
   for (const name of Object.keys(after.accounts).sort()) compare(`account ${name}`, [after.accounts[name]], before?.accounts[name] ? [before.accounts[name]] : []);
   const identities = [...new Set([...Object.keys(after.users), ...Object.keys(before?.users ?? {})])].sort();
   for (const identity of identities) compare(`user ${identity}`, after.users[identity] ?? [], before?.users[identity] ?? []);
+  const pushUser = (b: JwtBundle | undefined) => (b?.resolverPush ? [b.resolverPush] : []);
+  compare(`push user ${RESOLVER_PUSH}`, pushUser(after), pushUser(before));
   return lines;
 }
 
@@ -155,14 +157,16 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
     callout = undefined;
     changes.push(`jwt: auth callout removed (no auth.callout in the fleet): account ${CALLOUT_ACCOUNT} and the scoped signing key leave the account JWTs at the next deploy`);
   }
-  // The full resolver's push user exists exactly while auth.resolver is 'full'.
+  // The full resolver's push user exists exactly while auth.resolver is 'full'; a dropped one is revoked (its JWT would stay valid).
   let resolverPush = seeds.resolverPush;
+  let systemRevocations = seeds.systemRevocations;
   if (jwtResolver(ctx.fleet) === 'full' && !resolverPush) {
     resolverPush = newUserSeed();
     changes.push(`jwt: new push user ${RESOLVER_PUSH} in account ${SYSTEM_ACCOUNT} for auth.resolver 'full' (npm run accounts -- push)`);
   } else if (jwtResolver(ctx.fleet) !== 'full' && resolverPush) {
+    systemRevocations = { ...systemRevocations, [publicKeyOf(resolverPush)]: nowSeconds(ctx) };
     resolverPush = undefined;
-    changes.push(`jwt: push user ${RESOLVER_PUSH} removed (auth.resolver is not 'full'): its JWT leaves config/jwt.json`);
+    changes.push(`jwt: push user ${RESOLVER_PUSH} removed and revoked in account ${SYSTEM_ACCOUNT} (auth.resolver is not 'full'): its JWT leaves config/jwt.json`);
   }
   const revocations = { ...seeds.revocations };
   const now = nowSeconds(ctx);
@@ -172,8 +176,8 @@ export function syncJwtSeeds(ctx: KeysContext, material: SecretMaterial, removed
       changes.push(`identity ${name}: revoked ${key} in account ${app}; a client presenting its JWT is refused once this is deployed`);
     }
   }
-  const { callout: _dropped, resolverPush: _droppedPush, ...rest } = seeds;
-  return { ...rest, accounts, revocations, ...(callout ? { callout } : {}), ...(resolverPush ? { resolverPush } : {}) };
+  const { callout: _dropped, resolverPush: _droppedPush, systemRevocations: _sys, ...rest } = seeds;
+  return { ...rest, accounts, revocations, ...(callout ? { callout } : {}), ...(resolverPush ? { resolverPush } : {}), ...(systemRevocations ? { systemRevocations } : {}) };
 }
 
 /** retire's part in JWT mode: the retired key is revoked, so its JWT stops working too. */
@@ -225,6 +229,29 @@ export function retireSigningKey(ctx: KeysContext): SecretMaterial {
   save(ctx, updated, material);
   ctx.out(`account ${name}: retired signing key ${publicKeyOf(signingKeys[0])}; ${publicKeyOf(signingKeys[1])} is its only one`);
   ctx.warn(`user JWTs signed by ${publicKeyOf(signingKeys[0])} become invalid once this is deployed: clients still using old creds are refused`);
+  return updated;
+}
+
+/**
+ * `jwt-rotate-push-user`: a new push user for the full resolver, the old
+ * one revoked in the SYS account JWT. For a push seed that may have leaked:
+ * whoever holds it can push any account JWT the operator ever signed, an
+ * older one too, undoing revocations (docs/jwt-mode.md).
+ */
+export function rotatePushUser(ctx: KeysContext): SecretMaterial {
+  assertJwtMode(ctx, 'jwt-rotate-push-user');
+  const material = readStore(ctx.identityFile, ctx.storeFile);
+  const seeds = jwtSeedsOf(material);
+  if (jwtResolver(ctx.fleet) !== 'full' || !seeds.resolverPush) {
+    throw new Error("the fleet has no push user: it exists with the full resolver only (auth: { mode: 'jwt', resolver: 'full' }, then `npm run keys -- sync`)");
+  }
+  const old = publicKeyOf(seeds.resolverPush);
+  const updated: SecretMaterial = { ...material, jwt: { ...seeds, resolverPush: newUserSeed(), systemRevocations: { ...seeds.systemRevocations, [old]: nowSeconds(ctx) } } };
+  save(ctx, updated, material);
+  ctx.out(`${RESOLVER_PUSH}: new key ${publicKeyOf(updated.jwt!.resolverPush!)}; the old key ${old} is revoked in account ${SYSTEM_ACCOUNT}`);
+  ctx.out('next:');
+  ctx.out(`  1. commit ${displayPath(ctx.storeFile)} and ${displayPath(jwtFileBeside(ctx.identitiesFile))}, and deploy every site (the include preloads the new SYS account JWT)`);
+  ctx.out('  2. npm run accounts -- push: it connects as the new user and pushes SYS last, which refuses the old key on every server');
   return updated;
 }
 

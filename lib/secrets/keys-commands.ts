@@ -13,7 +13,7 @@ import { siteCertificateSans } from '../nats/certificates';
 import type { SubjectAltNames } from '../pki';
 import { issueCertificate } from '../pki';
 import { IDENTITY_ENV, decrypt, encrypt, readRecipients } from './age';
-import { jwtMode, mintJwtFile, printCalloutSecrets, printCreds, retireSigningKey, revokeKey, rotateSigningKey, syncJwtSeeds } from './jwt-commands';
+import { jwtMode, mintJwtFile, printCalloutSecrets, printCreds, retireSigningKey, revokeKey, rotatePushUser, rotateSigningKey, syncJwtSeeds } from './jwt-commands';
 import type { SecretMaterial } from './material';
 import { currentKey, identityNames, mintMaterial, newIdentityKey, newKvSnapshotSecrets, newSite, publicKeys } from './material';
 import { nextRevisions, revisionsBeside, readRevisionsIfAny, writeRevisions } from './revisions';
@@ -398,6 +398,7 @@ JWT mode (fleet.auth.mode 'jwt'; every command above that saves the store also r
   jwt-rotate-signing-key  add a second signing key to the account and re-sign every user JWT with it
   jwt-retire-signing-key  remove the account's oldest signing key (JWTs it signed stop working)
   callout-secrets         print the auth callout responder's SECRET keys and creds as JSON (fleet.auth.callout)
+  jwt-rotate-push-user    a new push user for the full resolver (auth.resolver 'full'), the old one revoked in SYS
 
 options:
   --identity <file>    your age identity (default: $${IDENTITY_ENV})
@@ -428,6 +429,7 @@ const COMMANDS: Record<string, { readonly arg?: string; readonly run: (ctx: Keys
   'callout-secrets': { run: (ctx) => printCalloutSecrets(ctx) },
   'jwt-rotate-signing-key': { run: (ctx) => rotateSigningKey(ctx) },
   'jwt-retire-signing-key': { run: (ctx) => retireSigningKey(ctx) },
+  'jwt-rotate-push-user': { run: (ctx) => rotatePushUser(ctx) },
 };
 
 /** The command to run, or undefined for `--help`. */

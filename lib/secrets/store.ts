@@ -94,6 +94,12 @@ function jwtSeedsProblem(v: unknown): string | undefined {
     if (!NKEY_USER.test(key) || !Number.isInteger(at)) return 'jwt.revocations must map user public keys to a time in unix seconds';
   }
   if (v.resolverPush !== undefined && (typeof v.resolverPush !== 'string' || !SEED_OF.U.test(v.resolverPush))) return 'jwt.resolverPush is not a user seed';
+  if (v.systemRevocations !== undefined) {
+    if (!isObject(v.systemRevocations)) return 'jwt.systemRevocations must map user public keys to a time in unix seconds';
+    for (const [key, at] of Object.entries(v.systemRevocations)) {
+      if (!NKEY_USER.test(key) || !Number.isInteger(at)) return 'jwt.systemRevocations must map user public keys to a time in unix seconds';
+    }
+  }
   return v.callout === undefined ? undefined : calloutSeedsProblem(v.callout);
 }
 
@@ -184,6 +190,7 @@ function canonical(material: SecretMaterial): SecretMaterial {
             revocations: sorted(material.jwt.revocations),
             ...(material.jwt.callout ? { callout: material.jwt.callout } : {}),
             ...(material.jwt.resolverPush ? { resolverPush: material.jwt.resolverPush } : {}),
+            ...(material.jwt.systemRevocations ? { systemRevocations: sorted(material.jwt.systemRevocations) } : {}),
           },
         }
       : {}),

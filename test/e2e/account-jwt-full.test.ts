@@ -8,13 +8,13 @@ import type { Fleet } from '../../config/types';
 import type { UserCredential } from '../../lib/kv/connect';
 import { connectAs } from '../../lib/kv/connect';
 import { waitFor } from '../../lib/local/readiness';
-import { decodeJwt, encodeJwt } from '../../lib/nats/jwt';
+import { decodeJwt, encodeJwt, publicKeyOf } from '../../lib/nats/jwt';
 import type { JwtBundle, JwtSeeds } from '../../lib/nats/jwt-bundle';
 import { mintJwts } from '../../lib/nats/jwt-bundle';
 import { userClaim } from '../../lib/nats/jwt-claims';
 import { CLAIMS_UPDATE_SUBJECT, RESOLVER_PUSH } from '../../lib/nats/jwt-resolver-push';
 import { PushRefusal, pushAccounts } from '../../lib/operate/push-accounts';
-import { currentKey, newIdentityKey, publicKeys } from '../../lib/secrets/material';
+import { currentKey, newIdentityKey, newUserSeed, publicKeys } from '../../lib/secrets/material';
 import { writeStore } from '../../lib/secrets/store';
 import { runAccountsCli } from '../../scripts/accounts';
 import { ageIdentity } from '../support/age-identity';
@@ -123,6 +123,27 @@ accountSuite(fullFleet, (sc) => {
       await expect(pushAccounts(nc, older, everyServer(), 10_000)).rejects.toThrow(/account HARMONY: a server holds a JWT issued at \d+, later than config\/jwt\.json's/);
       const harmony = decodeJwt(sc.cluster.jwts.accounts.HARMONY).sub;
       for (const i of sc.cluster.servers.keys()) expect(storedJwt(i, harmony)).toBe(sc.cluster.jwts.accounts.HARMONY);
+    });
+
+    test('rotating the push user: after the deploy the new user pushes, SYS last, and from then on every server refuses the old one', async () => {
+      const oldSeed = sc.material.jwt!.resolverPush!;
+      const oldCredential = { seed: oldSeed, jwt: sc.cluster.jwts.resolverPush! };
+      const rotatedSeeds: JwtSeeds = { ...sc.material.jwt!, resolverPush: newUserSeed(), systemRevocations: { [publicKeyOf(oldSeed)]: now() } };
+      const rotated = mintJwts(sc.cluster.fleet, publicKeys(sc.material), rotatedSeeds, now() + 1, sc.cluster.jwts);
+      expect(rotated.accounts.HARMONY).toBe(sc.cluster.jwts.accounts.HARMONY);
+      expect(decodeJwt(rotated.accounts.SYS).nats.revocations).toEqual({ [publicKeyOf(oldSeed)]: expect.any(Number) });
+      sc.cluster.reloadJwts(rotated);
+      (sc.material as { jwt: JwtSeeds }).jwt = rotatedSeeds;
+      const newCredential = { seed: rotatedSeeds.resolverPush!, jwt: rotated.resolverPush! };
+      await waitFor('every server to admit the new push user', () => accepting(newCredential), (a) => a.every(Boolean), 10_000);
+
+      const pushes = await pushAccounts(await pusher(), rotated, everyServer(), 10_000);
+      expect(pushes.map((p) => [p.account, p.answers.filter((a) => a.ok).length, p.missing])).toEqual([
+        ['HARMONY', everyServer().length, []],
+        ['SYS', everyServer().length, []],
+      ]);
+      await waitFor('every server to refuse the old push user', () => accepting(oldCredential), (a) => a.every((ok) => !ok), 10_000);
+      expect(await accepting(newCredential)).toEqual(everyServer().map(() => true));
     });
 
     // Last: it changes the agent's key under the other tests.

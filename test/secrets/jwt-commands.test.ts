@@ -8,7 +8,7 @@ import { decodeJwt, encodeJwt } from '../../lib/nats/jwt';
 import type { JwtBundle } from '../../lib/nats/jwt-bundle';
 import { checkJwts } from '../../lib/nats/jwt-bundle';
 import { userClaim } from '../../lib/nats/jwt-claims';
-import { formatCreds, printCalloutSecrets, printCreds, retireSigningKey, rotateSigningKey } from '../../lib/secrets/jwt-commands';
+import { formatCreds, printCalloutSecrets, printCreds, retireSigningKey, rotatePushUser, rotateSigningKey } from '../../lib/secrets/jwt-commands';
 import type { KeysContext } from '../../lib/secrets/keys-commands';
 import { initStore, retireKey, rotateKey, runCli, syncStore } from '../../lib/secrets/keys-commands';
 import type { SecretMaterial } from '../../lib/secrets/material';
@@ -464,6 +464,77 @@ describe('keys commands in JWT mode', () => {
     });
   });
 
+  describe("the full resolver's push user (auth.resolver 'full')", () => {
+    const fullFleet: Fleet = { ...jwtFleet, auth: { mode: 'jwt', resolver: 'full' } };
+
+    test('sync on a fleet that moved to the full resolver adds the push seed and its JWT, changing nothing else; sync back to MEMORY drops both', () => {
+      const h = harness({ fleet: fullFleet });
+      const before = bundleOf(h.dir);
+      const beforeMaterial = storeOf(h.dir);
+      syncStore(h);
+      const material = storeOf(h.dir);
+      expect(material.jwt!.resolverPush).toMatch(/^SU[A-Z2-7]{56}$/);
+      const { resolverPush: _push, ...rest } = material.jwt!;
+      expect(rest).toEqual(beforeMaterial.jwt);
+      const bundle = bundleOf(h.dir);
+      const push = decodeJwt(bundle.resolverPush!);
+      expect([push.sub, push.iss, push.nats.issuer_account, push.iat]).toEqual([
+        publicOf(material.jwt!.resolverPush!),
+        publicOf(material.jwt!.accounts.SYS.signingKeys[0]),
+        publicOf(material.jwt!.accounts.SYS.seed),
+        T1,
+      ]);
+      expect({ ...bundle, resolverPush: undefined }).toEqual({ ...before, resolverPush: undefined });
+      expect(checkJwts(fullFleet, identitiesOf(h.dir), bundle)).toEqual([]);
+      expect(h.stdout).toContain("jwt: new push user resolver-push in account SYS for auth.resolver 'full' (npm run accounts -- push)");
+      expect(h.stdout.join('\n')).not.toMatch(SEED);
+
+      // Back to MEMORY: the seed and token go, and the key is revoked in SYS (its JWT would stay valid otherwise).
+      const back = harness({ from: h.dir, fleet: jwtFleet, now: T2 });
+      syncStore(back);
+      expect(storeOf(back.dir).jwt!.resolverPush).toBeUndefined();
+      expect(storeOf(back.dir).jwt!.systemRevocations).toEqual({ [push.sub]: T2 });
+      expect(bundleOf(back.dir).resolverPush).toBeUndefined();
+      expect(decodeJwt(bundleOf(back.dir).accounts.SYS).nats.revocations).toEqual({ [push.sub]: T2 });
+      expect(checkJwts(jwtFleet, identitiesOf(back.dir), bundleOf(back.dir))).toEqual([]);
+      expect(back.stdout).toContain("jwt: push user resolver-push removed and revoked in account SYS (auth.resolver is not 'full'): its JWT leaves config/jwt.json");
+    });
+
+    test('jwt-rotate-push-user: a new push seed and JWT, the old key revoked in the SYS account JWT from now on; nothing else changes', () => {
+      const h = harness({ fleet: fullFleet });
+      syncStore(h);
+      const before = bundleOf(h.dir);
+      const oldSeed = storeOf(h.dir).jwt!.resolverPush!;
+      const r = harness({ from: h.dir, fleet: fullFleet, now: T2 });
+      rotatePushUser(r);
+      const seeds = storeOf(r.dir).jwt!;
+      expect(seeds.resolverPush).toMatch(/^SU[A-Z2-7]{56}$/);
+      expect(seeds.resolverPush).not.toBe(oldSeed);
+      expect(seeds.systemRevocations).toEqual({ [publicOf(oldSeed)]: T2 });
+      const after = bundleOf(r.dir);
+      expect(decodeJwt(after.resolverPush!).sub).toBe(publicOf(seeds.resolverPush!));
+      expect(decodeJwt(after.accounts.SYS).nats.revocations).toEqual({ [publicOf(oldSeed)]: T2 });
+      expect([after.operator, after.accounts.HARMONY, after.users]).toEqual([before.operator, before.accounts.HARMONY, before.users]);
+      expect(checkJwts(fullFleet, identitiesOf(r.dir), after)).toEqual([]);
+      expect(r.stdout).toEqual(
+        expect.arrayContaining([
+          `jwt: re-signed account SYS (${publicOf(seeds.accounts.SYS.seed)})`,
+          `jwt: signed push user resolver-push (${publicOf(seeds.resolverPush!)})`,
+          `jwt: dropped push user resolver-push (${publicOf(oldSeed)})`,
+          `resolver-push: new key ${publicOf(seeds.resolverPush!)}; the old key ${publicOf(oldSeed)} is revoked in account SYS`,
+        ]),
+      );
+      expect(r.stdout.join('\n')).not.toMatch(SEED);
+    });
+
+    test('jwt-rotate-push-user refuses a fleet without the full resolver, changing nothing', () => {
+      const h = harness();
+      const store = readFileSync(h.storeFile);
+      expect(() => rotatePushUser(h)).toThrow("the fleet has no push user: it exists with the full resolver only (auth: { mode: 'jwt', resolver: 'full' }, then `npm run keys -- sync`)");
+      expect(readFileSync(h.storeFile).equals(store)).toBe(true);
+    });
+  });
+
   describe('nkeys mode preparing the move (auth.prepareJwt)', () => {
     test('sync writes config/jwt.json as JWT mode does, and creds hands out a JWT: the agent can hold one before the switch', () => {
       const prepared: Fleet = { ...nkeysFleet, auth: { mode: 'nkeys', prepareJwt: true } };
@@ -517,6 +588,6 @@ describe('keys commands in JWT mode', () => {
   test('the CLI lists the JWT commands in its usage', () => {
     const stdout: string[] = [];
     expect(runCli(['--help'], { fleet: jwtFleet, env: {}, out: (l) => stdout.push(l), err: () => undefined })).toBe(0);
-    for (const command of ['creds <identity>', 'jwt-rotate-signing-key', 'jwt-retire-signing-key', 'callout-secrets']) expect(stdout.join('\n')).toContain(command);
+    for (const command of ['creds <identity>', 'jwt-rotate-signing-key', 'jwt-retire-signing-key', 'callout-secrets', 'jwt-rotate-push-user']) expect(stdout.join('\n')).toContain(command);
   });
 });

@@ -152,3 +152,53 @@ describe('site stacks preparing the move to JWT mode', () => {
     expect(() => synthFleet(prepared, keys, join(work, 'refused'))).toThrow(/auth.prepareJwt is set but config\/jwt.json does not exist: run `npm run keys -- sync`/);
   });
 });
+
+/*
+ * The full resolver (auth.resolver 'full'): every server keeps account JWTs
+ * on its own PVC; updates arrive by `npm run accounts -- push`, whose user
+ * is the operator's, never the cluster's.
+ */
+describe('site stacks with the full resolver', () => {
+  const full: Fleet = { ...exampleFleet, auth: { mode: 'jwt', resolver: 'full' } };
+  let work: string;
+  let jwts: JwtBundle;
+  let site1: Json;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'harmony-full-resolver-'));
+    const material = mintMaterial(full, () => LOCAL_SANS);
+    const keys = publicKeys(material);
+    jwts = mintJwts(full, keys, material.jwt!, 1_800_000_000);
+    synthFleet(full, keys, join(work, 'out'), undefined, jwts);
+    site1 = JSON.parse(readFileSync(join(work, 'out', 'stacks', 'nats-site-1', 'cdk.tf.json'), 'utf8'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  test("the chart gets the resolver's directory on a 1 GiB PVC per server, and the full resolver block; the include keeps the preload and no MEMORY", () => {
+    const values = JSON.parse((Object.values(site1.resource.helm_release)[0] as Json).values[0]);
+    expect(values.config.resolver).toEqual({
+      enabled: true,
+      dir: '/data/resolver',
+      // The example site names no storage class: the cluster's default.
+      pvc: { enabled: true, size: '1Gi' },
+      merge: { type: 'full', dir: '/data/resolver', allow_delete: false, interval: '2m', timeout: '1.9s' },
+    });
+    const text: string = (Object.values(site1.resource.kubernetes_secret_v1) as Json[]).find((s) => s.metadata.name === 'nats-accounts').data['accounts.conf'];
+    expect(text).not.toContain('MEMORY');
+    expect(text).toContain(`"${decodeJwt(jwts.accounts.HARMONY).sub}": "${jwts.accounts.HARMONY}"`);
+  });
+
+  test("the push user's JWT and seed reach no cluster: only the operator's workstation pushes", () => {
+    const text = readFileSync(join(work, 'out', 'stacks', 'nats-site-1', 'cdk.tf.json'), 'utf8');
+    expect(jwts.resolverPush).toBeDefined();
+    expect(text).not.toContain(jwts.resolverPush!);
+    expect(text).not.toMatch(SEED);
+  });
+
+  test('the stack loads in the real terraform', () => {
+    const load = loadStackOffline(join(work, 'out', 'stacks', 'nats-site-1'), join(work, 'tf'));
+    expect(load.configErrors).toEqual([]);
+    expect(load.errors.length).toBeGreaterThan(0);
+    expect(load.errors.every((e) => e.summary === 'Failed to query available provider packages')).toBe(true);
+  });
+});
