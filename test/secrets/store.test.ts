@@ -270,6 +270,30 @@ describe('the auth callout seeds in the store (jwt.callout)', () => {
   });
 });
 
+describe("the store with the full resolver's push user (jwt.resolverPush, jwt.systemRevocations)", () => {
+  const fullFleet = { ...exampleFleet, auth: { mode: 'jwt' as const, resolver: 'full' as const } };
+  const material: SecretMaterial = { ...mintMaterial({ ...exampleFleet, sites: exampleFleet.sites.slice(0, 1) }, () => LOCAL_SANS), jwt: newJwtSeeds(fullFleet) };
+  const withJwt = (change: Record<string, unknown>): unknown => ({ ...material, jwt: { ...material.jwt!, ...change } });
+  const revoked = createUser().getPublicKey();
+
+  test('a push seed and revoked push keys are accepted', () => {
+    expect(storeProblem(material)).toBeUndefined();
+    expect(storeProblem(withJwt({ systemRevocations: { [revoked]: 1_700_000_000 } }))).toBeUndefined();
+  });
+
+  test('a push seed that is not a user seed, or revocations that are not key to seconds, are named without the value', () => {
+    const secret = material.jwt!.accounts.SYS.seed;
+    for (const resolverPush of [secret, 7, `${material.jwt!.resolverPush}X`]) {
+      const message = storeProblem(withJwt({ resolverPush }));
+      expect(message).toBe('jwt.resolverPush is not a user seed');
+    }
+    const REVOCATIONS = 'jwt.systemRevocations must map user public keys to a time in unix seconds';
+    expect(storeProblem(withJwt({ systemRevocations: [] }))).toBe(REVOCATIONS);
+    expect(storeProblem(withJwt({ systemRevocations: { [revoked]: 1.5 } }))).toBe(REVOCATIONS);
+    expect(storeProblem(withJwt({ systemRevocations: { [material.jwt!.resolverPush!]: 1 } }))).toBe(REVOCATIONS);
+  });
+});
+
 describe('siteTfVars', () => {
   const material = mintMaterial({ ...exampleFleet, sites: exampleFleet.sites.slice(0, 1) }, () => LOCAL_SANS);
   const site = exampleFleet.sites[0].name;
