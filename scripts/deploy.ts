@@ -14,6 +14,7 @@ import { parsePlanMeta, planFiles, stalePlanProblems, stateHeader } from '../lib
 import { delimiter, join, resolve } from 'node:path';
 import { fleet } from '../config/fleet';
 import {
+  afterSiteDeploy,
   childCommand,
   childEnv,
   DeployRefusal,
@@ -140,7 +141,11 @@ function run(argv: readonly string[]): number {
       say(`${args.stack}: ready (${Object.keys(vars).length} TF_VAR_* from ${source})`);
       return 0;
     }
-    if (args.plan) return applySavedPlan(args.stack, args.plan, childEnv(process.env, vars, identityFile));
+    const thenNextSteps = (status: number): number => {
+      if (status === 0 && args.command === 'deploy') for (const line of afterSiteDeploy(fleet, target)) say(line);
+      return status;
+    };
+    if (args.plan) return thenNextSteps(applySavedPlan(args.stack, args.plan, childEnv(process.env, vars, identityFile)));
     if (synthesizesFirst(args)) {
       // Synth needs no secret: the plain environment, and its own messages as it prints them.
       const synth = spawnSync(SYNTH_COMMAND.program, [...SYNTH_COMMAND.args], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
@@ -152,7 +157,7 @@ function run(argv: readonly string[]): number {
       say(`cannot run ${command.program}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
       return 1;
     }
-    return r.status ?? 1;
+    return thenNextSteps(r.status ?? 1);
   } catch (e) {
     // Refusals, readStore and siteTfVars errors name files, sites and variables, never content.
     const problems = e instanceof DeployRefusal ? e.problems : [(e as Error).message];

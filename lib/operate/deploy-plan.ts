@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Fleet, SiteSpec } from '../../config/types';
-import { repositoryScheme } from '../defaults';
+import { jwtResolver, repositoryScheme } from '../defaults';
 import { MGMT_STACK, siteStackName } from '../stack-names';
 import { IDENTITY_ENV } from '../secrets/age';
 import type { SecretMaterial } from '../secrets/material';
@@ -398,3 +398,17 @@ export function planKubeconfigs(fleet: Fleet, env: Readonly<Record<string, strin
 
 /** Directories `planKubeconfigs` writes into (for the script's mkdir). */
 export const kubeconfigDirs = (plan: KubeconfigPlan): string[] => [...new Set(plan.writes.map((w) => dirname(w.path)))];
+
+/**
+ * What to run after a site stack was deployed. With the full resolver the
+ * running servers take config/jwt.json's account JWTs only from a push
+ * (docs/jwt-mode.md); without it, nothing.
+ */
+export function afterSiteDeploy(fleet: Fleet, target: StackTarget): string[] {
+  if (target.kind !== 'site' || jwtResolver(fleet) !== 'full') return [];
+  return [
+    `next: ${target.stack} runs the full resolver, which a deploy does not update:`,
+    `  kubectl -n nats port-forward svc/nats 4222 (kubeconfig of ${target.site.name}), then npm run accounts -- push`,
+    '  (every site takes the push; run it once after deploying the sites whose config/jwt.json changed)',
+  ];
+}

@@ -5,6 +5,7 @@ import type { Fleet } from '../../config/types';
 import { LOCAL_SANS } from '../../lib/nats/certificates';
 import type { Observed, OperateArgs } from '../../lib/operate/deploy-plan';
 import {
+  afterSiteDeploy,
   childCommand,
   synthesizesFirst,
   SYNTH_COMMAND,
@@ -393,4 +394,20 @@ describe('scripts/deploy.ts (the wrapper)', () => {
     expect(check.stdout).toContain('AGE_IDENTITY_FILE is not set');
     expectSecretFree(check.stdout + check.stderr);
   }, 60_000);
+});
+
+describe('afterSiteDeploy', () => {
+  const full = { ...exampleFleet, auth: { mode: 'jwt' as const, resolver: 'full' as const } };
+  test('with the full resolver, a site deploy is followed by the push, named with its port-forward', () => {
+    expect(afterSiteDeploy(full, resolveStack(full, 'nats-site-2')!)).toEqual([
+      'next: nats-site-2 runs the full resolver, which a deploy does not update:',
+      '  kubectl -n nats port-forward svc/nats 4222 (kubeconfig of site-2), then npm run accounts -- push',
+      '  (every site takes the push; run it once after deploying the sites whose config/jwt.json changed)',
+    ]);
+  });
+  test('nothing for the MEMORY resolver, nkeys mode or the mgmt stack', () => {
+    expect(afterSiteDeploy({ ...exampleFleet, auth: { mode: 'jwt' } }, resolveStack(exampleFleet, 'nats-site-1')!)).toEqual([]);
+    expect(afterSiteDeploy(exampleFleet, resolveStack(exampleFleet, 'nats-site-1')!)).toEqual([]);
+    expect(afterSiteDeploy(full, resolveStack(full, 'mgmt')!)).toEqual([]);
+  });
 });
