@@ -6,19 +6,16 @@
  * full resolver takes no update from a reload.
  */
 import { parseArgs } from 'node:util';
-import { fleet as deployedFleet } from '../config/fleet';
-import type { Fleet } from '../config/types';
 import { jwtResolver } from '../lib/defaults';
-import { IDENTITIES_FILE } from '../lib/identities';
-import { jwtFileBeside, readJwtBundle } from '../lib/jwt-file';
 import { connectAs } from '../lib/kv/connect';
 import { decodeJwt, publicKeyOf } from '../lib/nats/jwt';
-import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { RESOLVER_PUSH } from '../lib/nats/jwt-resolver-push';
 import { PushRefusal, fleetServers, pushAccounts } from '../lib/operate/push-accounts';
 import { IDENTITY_ENV } from '../lib/secrets/age';
 import { readStore } from '../lib/secrets/store';
 import { DEFAULT_SERVERS } from './kv';
+import type { ProcessIo } from './process-io';
+import { runOnProcess } from './process-io';
 
 export const USAGE = `usage: npm run accounts -- push [options]
 
@@ -34,14 +31,9 @@ exit status: 0 every server stored every JWT; 1 a server refused one, or could n
 2 usage; 3 refused, nothing pushed (a server holds a newer JWT, or the fleet has no full resolver);
 4 pushed, but some servers did not answer (named: down, or cut off)`;
 
-export interface AccountsCliIo {
-  readonly fleet: Fleet;
-  readonly jwts?: JwtBundle;
+export interface AccountsCliIo extends ProcessIo {
   /** The age store (default secrets/nats.age). */
   readonly storeFile?: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
 }
 
 export async function runAccountsCli(argv: readonly string[], io: AccountsCliIo): Promise<number> {
@@ -119,14 +111,4 @@ export async function runAccountsCli(argv: readonly string[], io: AccountsCliIo)
   }
 }
 
-if (require.main === module) {
-  void runAccountsCli(process.argv.slice(2), {
-    fleet: deployedFleet,
-    jwts: readJwtBundle(jwtFileBeside(IDENTITIES_FILE)),
-    env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runOnProcess(runAccountsCli);

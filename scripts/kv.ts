@@ -25,7 +25,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fleet as deployedFleet } from '../config/fleet';
 import type { Fleet } from '../config/types';
 import { connectAs } from '../lib/kv/connect';
 import type { PromotionReport, StreamStatus } from '../lib/kv/promote';
@@ -35,14 +34,13 @@ import { KvApplyRefusal, applyBucket, planBucket } from '../lib/kv/provision';
 import type { RestoreReport } from '../lib/kv/snapshot';
 import { KvRestoreRefusal, restoreBucket, snapshotBucket } from '../lib/kv/snapshot';
 import { KvMoveRefusal, dropBucket, sealBucket } from '../lib/kv/move';
-import { IDENTITIES_FILE } from '../lib/identities';
-import { jwtFileBeside, readJwtBundle } from '../lib/jwt-file';
-import type { JwtBundle } from '../lib/nats/jwt-bundle';
 import { userJwtFor } from '../lib/nats/jwt-bundle';
 import { publicKeyOf } from '../lib/nats/jwt';
 import { IDENTITY_ENV } from '../lib/secrets/age';
 import { currentKey } from '../lib/secrets/material';
 import { readStore } from '../lib/secrets/store';
+import type { ProcessIo } from './process-io';
+import { runOnProcess } from './process-io';
 
 export const SEED_FILE_ENV = 'NATS_SEED_FILE';
 /** A port-forward to a site's client Service: `kubectl -n nats port-forward svc/nats 4222`. */
@@ -88,14 +86,7 @@ options:
 The seed is read from the file in $${SEED_FILE_ENV} when set, else from the store. When config/jwt.json
 holds a user JWT for that seed's key (JWT mode, or auth.prepareJwt), it is presented beside the nkey.`;
 
-export interface KvCliIo {
-  readonly fleet: Fleet;
-  /** config/jwt.json, when there is one: the user JWT of the seed's key is presented with it. */
-  readonly jwts?: JwtBundle;
-  readonly env: NodeJS.ProcessEnv;
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+export type KvCliIo = ProcessIo;
 
 function seedFor(identity: string, identityFile: string | undefined, env: NodeJS.ProcessEnv): string {
   const file = env[SEED_FILE_ENV];
@@ -329,14 +320,4 @@ export async function runKvCli(argv: readonly string[], io: KvCliIo): Promise<nu
   }
 }
 
-if (require.main === module) {
-  void runKvCli(process.argv.slice(2), {
-    fleet: deployedFleet,
-    jwts: readJwtBundle(jwtFileBeside(IDENTITIES_FILE)),
-    env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runOnProcess(runKvCli);
