@@ -79,7 +79,7 @@ accountSuite(fullFleet, (sc) => {
       expect(decodeJwt(sc.cluster.jwts.resolverPush!).nats.issuer_account).toBe(decodeJwt(sc.cluster.jwts.accounts.SYS).sub);
     });
 
-    test('an account JWT the operator did not sign is stored when pushed, yet admits none of its users and leaves the account as it was; pushing the real one replaces it', async () => {
+    test('an account JWT the operator did not sign is stored when pushed and admits none of its users; running servers keep the account, a restarted one refuses its clients until the real one is pushed again', async () => {
       const nc = await pusher();
       const harmony = decodeJwt(sc.cluster.jwts.accounts.HARMONY).sub;
       const rogueSigner = createAccount();
@@ -104,6 +104,14 @@ accountSuite(fullFleet, (sc) => {
       expect(verdicts).toEqual(everyServer().map(() => 'jwt updated'));
       expect(storedJwt(0, harmony)).toBe(rogueAccount);
       expect(await accepting(sc.cluster.credentials('agent'))).toEqual(everyServer().map(() => true));
+      // But a server that restarts now loads the stored rogue JWT, fails the operator check, and refuses the account's clients
+      // (measured on both versions): a denial of service until the next push.
+      const victim = sc.cluster.serversOf('site-1')[1];
+      await sc.cluster.stopServer(victim);
+      sc.cluster.startServer(victim);
+      await sc.cluster.waitReady(60_000);
+      expect(storedJwt(sc.cluster.servers.indexOf(victim), harmony)).toBe(rogueAccount);
+      expect(await accepting(sc.cluster.credentials('agent'))).toEqual(sc.cluster.servers.map((s) => s !== victim));
       // The rogue JWT's later issue time does not stop the operator's push: only operator-signed JWTs count as newer.
       const pushes = await pushAccounts(nc, sc.cluster.jwts, everyServer(), 10_000);
       for (const p of pushes) {
@@ -111,6 +119,7 @@ accountSuite(fullFleet, (sc) => {
         expect(p.answers.map((a) => a.ok)).toEqual(everyServer().map(() => true));
       }
       for (const i of sc.cluster.servers.keys()) expect(storedJwt(i, harmony)).toBe(sc.cluster.jwts.accounts.HARMONY);
+      // The push repairs the restarted server too.
       await waitFor('every server to admit the agent', () => accepting(sc.cluster.credentials('agent')), (a) => a.every(Boolean), 10_000);
       expect(await accepting(rogueCredential)).toEqual(everyServer().map(() => false));
     });
